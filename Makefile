@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+# tier_ext: build the guest kernel, the BPF policies, tierctl and the
+# selftests, and run the selftests in a tiered VM. See README.md.
+
+BUILD		:= build
+KOBJ		:= $(BUILD)/kernel
+KSRC		:= $(BUILD)/linux
+VMLINUX		:= $(KOBJ)/vmlinux
+VMLINUX_H	:= $(BUILD)/include/vmlinux.h
+KSFT_DIR	:= $(KSRC)/tools/testing/selftests
+
+CC		:= gcc
+CLANG		?= clang
+BPFTOOL		?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+CFLAGS		:= -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Ibpf-progs/include -Iloader
+LIBS		:= -lbpf -lelf -lz
+BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
+		   -I$(BUILD)/include -Ibpf-progs/include
+
+BPF_HEADERS	:= $(wildcard bpf-progs/include/tier_ext/*.h)
+POLICY_OBJS	:= $(patsubst policies/%.bpf.c,$(BUILD)/policies/%.bpf.o,$(wildcard policies/*.bpf.c))
+TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.bpf.o,$(wildcard selftests/progs/*.bpf.c))
+TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
+LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
+
+.PHONY: all deps kernel bpf loader selftests check checkpatch clean distclean
+
+all: bpf loader selftests
+
+# Packages; idempotent and quick when everything is installed.
+deps:
+	@scripts/install-deps.sh
+
+kernel: deps
+	@scripts/build-kernel.sh
+
+bpf: kernel
+	@$(MAKE) --no-print-directory $(POLICY_OBJS) $(TEST_BPF_OBJS)
+
+loader: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bin/tierctl
+
+selftests: bpf loader
+	@$(MAKE) --no-print-directory $(TEST_PROGS)
+
+# Host-side checks, then every selftest inside a booted tiered VM.
+check: selftests
+	@scripts/run-checks.sh
+
+$(VMLINUX_H): $(VMLINUX)
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) btf dump file $< format c > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; touch $@; else mv $@.tmp $@; fi
+
+$(BUILD)/policies/%.bpf.o: policies/%.bpf.c $(BPF_HEADERS) $(VMLINUX_H)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/selftests/progs/%.bpf.o: selftests/progs/%.bpf.c $(BPF_HEADERS) $(VMLINUX_H)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bin/tierctl: loader/tierctl.c $(LOADER_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(CFLAGS) -o $@ loader/tierctl.c loader/policy.c $(LIBS)
+
+# Selftests use the kernel tree's kselftest_harness.h (GNU C), whose macros
+# compare mixed signedness and leave parameters unused.
+$(BUILD)/selftests/%: selftests/%.c selftests/tier_test.h $(LOADER_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Iselftests -o $@ $< loader/policy.c $(LIBS) -lpthread
+
+clean:
+	rm -rf $(BUILD)/bin $(BUILD)/policies $(BUILD)/selftests $(BUILD)/include $(BUILD)/vm
+
+distclean:
+	rm -rf $(BUILD)
+
+# checkpatch.pl --strict over the kernel series (needs the unpacked tree).
+checkpatch: kernel
+	@for p in kernel-patch/*.patch; do \
+		$(KSRC)/scripts/checkpatch.pl --strict -q $$p || exit 1; \
+	done; echo "checkpatch: $$(ls kernel-patch/*.patch | wc -l) patches clean"

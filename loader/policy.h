@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Generic access to tier_ext policy objects, for tierctl and the
+ * selftests: open any policy .bpf.o, list and set its parameters, and read
+ * its statistics and parameters back from maps the kernel holds.
+ */
+#ifndef __TIER_EXT_POLICY_H
+#define __TIER_EXT_POLICY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+#include <tier_ext/policy_abi.h>
+
+#define TIER_MAX_PARAMS	64
+#define TIER_ERR_LEN	512
+
+struct tier_param {
+	const struct tier_param_desc *desc;	/* in the .rodata image */
+	void *value;				/* in the .rodata image */
+	unsigned int size;
+	bool is_signed;
+};
+
+struct tier_policy {
+	char name[64];		/* file name without .bpf.o */
+	struct bpf_object *obj;
+	struct bpf_map *ops_map;	/* the struct_ops map */
+	struct bpf_map *stats_map;	/* "stats", or NULL */
+	struct bpf_map *rodata_map;	/* ".rodata", or NULL */
+	const char *desc;
+	int nr_params;
+	struct tier_param params[TIER_MAX_PARAMS];
+};
+
+/* Where policies are looked up: $TIER_POLICY_DIR, else next to tierctl. */
+const char *tier_policy_dir(void);
+
+/*
+ * Resolve a policy name ("demeter") or a path to a .bpf.o file.
+ * Return 0, or -ENOENT with a message in err.
+ */
+int tier_policy_resolve(const char *name, char *path, size_t len, char *err);
+
+/* Open (not load) a policy object. Return 0 or -errno with err set. */
+int tier_policy_open(struct tier_policy *p, const char *path, char *err);
+void tier_policy_close(struct tier_policy *p);
+
+/* Apply "name=value" before load. Return 0 or -errno with err set. */
+int tier_policy_set_param(struct tier_policy *p, const char *assign, char *err);
+
+long long tier_param_value(const struct tier_param *prm);
+
+/* Sum a counter of a per-CPU stats map over all CPUs. */
+int tier_stats_get(int map_fd, const char *field, unsigned long long *val);
+
+/* Print "name=value ..." for every counter / parameter held in a map. */
+int tier_stats_print(int map_fd, FILE *f);
+int tier_params_print(int rodata_fd, FILE *f);
+
+#endif /* __TIER_EXT_POLICY_H */

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tierctl: load, swap, unload and inspect tier_ext tiering policies.
+ *
+ * The attached policy's struct_ops link is pinned in /sys/fs/bpf/tier_ext/
+ * together with its "stats" and ".rodata" maps, so tierctl can exit and a
+ * later `tierctl swap` replaces the policy atomically through the pinned
+ * link (BPF_LINK_UPDATE).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "policy.h"
+
+#define SYSFS_DIR	"/sys/kernel/mm/tier_ext"
+#define BPFFS		"/sys/fs/bpf"
+#define PIN_DIR		BPFFS "/tier_ext"
+#define PIN_LINK	PIN_DIR "/link"
+#define PIN_STATS	PIN_DIR "/stats"
+#define PIN_RODATA	PIN_DIR "/rodata"
+#define BPF_FS_MAGIC_	0xcafe4a11
+
+#define MAX_PARAMS_ARGS	TIER_MAX_PARAMS
+
+static bool verbose;
+
+static const char usage_text[] =
+"Usage: tierctl [-v] COMMAND [ARGS]\n"
+"\n"
+"Commands:\n"
+"  load POLICY [--param NAME=VALUE]...   attach a policy\n"
+"  swap POLICY [--param NAME=VALUE]...   replace the attached policy atomically\n"
+"  unload                                detach the policy\n"
+"  status                                state, policy, last exit, counters, stats\n"
+"  list                                  installed policies and their parameters\n"
+"\n"
+"POLICY is a name from 'tierctl list' or a path to a .bpf.o file.\n"
+"Options:\n"
+"  -v, --verbose   show libbpf and verifier output\n"
+"  -h, --help      show this help\n"
+"\n"
+"Policies are looked up in $TIER_POLICY_DIR, else next to tierctl.\n";
+
+static __attribute__((format(printf, 1, 2)))
+int error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tierctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+	fprintf(stderr, "tierctl: %s%s%s (see 'tierctl --help')\n", msg,
+		arg ? ": " : "", arg ? arg : "");
+	return 2;
+}
+
+static int libbpf_print(enum libbpf_print_level level __attribute__((unused)),
+			const char *fmt, va_list args)
+{
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int read_sysfs(const char *name, char *buf, size_t len)
+{
+	char path[256];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), SYSFS_DIR "/%s", name);
+	f = fopen(path, "r");
+	if (!f) {
+		buf[0] = '\0';
+		return -errno;
+	}
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	while (n && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int check_kernel(void)
+{
+	struct statfs st;
+
+	if (access(SYSFS_DIR, F_OK))
+		return error("this kernel has no tier_ext (CONFIG_TIER_EXT): "
+			     SYSFS_DIR " is missing");
+	if (statfs(BPFFS, &st) || st.f_type != BPF_FS_MAGIC_)
+		return error(BPFFS " is not a BPF file system "
+			     "(mount -t bpf bpf " BPFFS ")");
+	return 0;
+}
+
+static int check_root(void)
+{
+	if (geteuid() != 0)
+		return error("must be run as root");
+	return 0;
+}
+
+/* Serialise tierctl instances; the lock goes with the process. */
+static int lock_pins(void)
+{
+	int fd;
+
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST)
+		return -error("cannot create " PIN_DIR ": %s", strerror(errno));
+	fd = open(PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX))
+		return -error("cannot lock " PIN_DIR ": %s", strerror(errno));
+	return fd;
+}
+
+static void unpin_all(void)
+{
+	unlink(PIN_LINK);
+	unlink(PIN_STATS);
+	unlink(PIN_RODATA);
+}
+
+static int pin_maps(struct tier_policy *p)
+{
+	unlink(PIN_STATS);
+	unlink(PIN_RODATA);
+	if (p->stats_map && bpf_map__pin(p->stats_map, PIN_STATS))
+		return -errno;
+	if (p->rodata_map && bpf_map__pin(p->rodata_map, PIN_RODATA))
+		return -errno;
+	return 0;
+}
+
+static bool link_pinned(void)
+{
+	return access(PIN_LINK, F_OK) == 0;
+}
+
+/* Explain a failed attach or update, using the kernel's exit record. */
+static int attach_error(const char *policy, int err, const char *exit_before)
+{
+	char reason[1200], ops[160];
+
+	if (err == -EBUSY) {
+		read_sysfs("ops", ops, sizeof(ops));
+		return error("cannot attach '%s': policy '%s' is attached "
+			     "(use 'tierctl swap' or 'tierctl unload')", policy, ops);
+	}
+	read_sysfs("exit_reason", reason, sizeof(reason));
+	if (*reason && strcmp(reason, exit_before))
+		return error("policy '%s' failed to initialise: %s", policy, reason);
+	return error("cannot attach '%s': %s", policy, strerror(-err));
+}
+
+static int parse_policy_args(int argc, char **argv, const char **name,
+			     const char **params, int *nr_params)
+{
+	int i;
+
+	*name = NULL;
+	*nr_params = 0;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--param") || !strcmp(a, "-p")) {
+			if (++i == argc)
+				return usage_error("--param needs NAME=VALUE", NULL);
+			a = argv[i];
+		} else if (!strncmp(a, "--param=", 8)) {
+			a += 8;
+		} else if (a[0] == '-') {
+			return usage_error("unknown option", a);
+		} else if (!*name) {
+			*name = a;
+			continue;
+		} else {
+			return usage_error("unexpected argument", a);
+		}
+		if (*nr_params == MAX_PARAMS_ARGS)
+			return usage_error("too many --param options", NULL);
+		params[(*nr_params)++] = a;
+	}
+	if (!*name)
+		return usage_error("missing POLICY", NULL);
+	return 0;
+}
+
+static int cmd_load(int argc, char **argv, bool swap)
+{
+	const char *params[MAX_PARAMS_ARGS], *name;
+	char path[4096], err[TIER_ERR_LEN], state[64], ops[160];
+	char exit_before[1200];
+	struct bpf_link *link = NULL;
+	struct tier_policy p;
+	int nr_params, i, ret, lock;
+
+	ret = parse_policy_args(argc, argv, &name, params, &nr_params);
+	if (ret)
+		return ret;
+	if (tier_policy_resolve(name, path, sizeof(path), err))
+		return error("%s", err);
+	if (tier_policy_open(&p, path, err))
+		return error("%s", err);
+	for (i = 0; i < nr_params; i++) {
+		if (tier_policy_set_param(&p, params[i], err)) {
+			tier_policy_close(&p);
+			return error("%s", err);
+		}
+	}
+	if (check_root() || check_kernel()) {
+		tier_policy_close(&p);
+		return 1;
+	}
+	lock = lock_pins();
+	if (lock < 0) {
+		tier_policy_close(&p);
+		return 1;
+	}
+
+	ret = 1;
+	read_sysfs("state", state, sizeof(state));
+	read_sysfs("ops", ops, sizeof(ops));
+	if (!swap && link_pinned()) {
+		if (strcmp(state, "disabled")) {
+			error("policy '%s' is already loaded (use 'tierctl swap' or "
+			      "'tierctl unload')", ops);
+			goto out;
+		}
+		/* The pinned policy was ejected; its exit record stays in sysfs. */
+		unpin_all();
+	} else if (!swap && strcmp(state, "disabled")) {
+		error("policy '%s' is attached by another program", ops);
+		goto out;
+	} else if (swap && !link_pinned()) {
+		error("no policy is loaded (use 'tierctl load')");
+		goto out;
+	}
+
+	if (bpf_object__load(p.obj)) {
+		error("the kernel rejected policy '%s': %s%s", p.name,
+		      strerror(errno), verbose ? "" :
+		      " (rerun with -v for the verifier log)");
+		goto out;
+	}
+	read_sysfs("exit_reason", exit_before, sizeof(exit_before));
+
+	if (!swap) {
+		link = bpf_map__attach_struct_ops(p.ops_map);
+		if (!link) {
+			attach_error(p.name, -errno, exit_before);
+			goto out;
+		}
+		if (bpf_link__pin(link, PIN_LINK) || pin_maps(&p)) {
+			error("cannot pin policy '%s' in " PIN_DIR ": %s", p.name,
+			      strerror(errno));
+			bpf_link__detach(link);
+			unpin_all();
+			goto out;
+		}
+	} else {
+		link = bpf_link__open(PIN_LINK);
+		if (!link) {
+			error("cannot open " PIN_LINK ": %s", strerror(errno));
+			goto out;
+		}
+		if (bpf_link__update_map(link, p.ops_map)) {
+			attach_error(p.name, -errno, exit_before);
+			goto out;
+		}
+		/* The link holds the new policy whatever happens to the pins. */
+		if (pin_maps(&p))
+			fprintf(stderr, "tierctl: warning: cannot pin the maps of '%s': %s\n",
+				p.name, strerror(errno));
+	}
+	ret = 0;
+out:
+	bpf_link__destroy(link);
+	tier_policy_close(&p);
+	close(lock);
+	return ret;
+}
+
+static int cmd_unload(int argc, char **argv)
+{
+	struct bpf_link *link;
+	int lock, ret = 1;
+
+	if (argc > 1)
+		return usage_error("unexpected argument", argv[1]);
+	if (check_root() || check_kernel())
+		return 1;
+	lock = lock_pins();
+	if (lock < 0)
+		return 1;
+	link = bpf_link__open(PIN_LINK);
+	if (!link) {
+		if (errno == ENOENT)
+			error("no policy is loaded");
+		else
+			error("cannot open " PIN_LINK ": %s", strerror(errno));
+		goto out;
+	}
+	if (bpf_link__detach(link)) {
+		error("cannot detach the policy: %s", strerror(errno));
+		bpf_link__destroy(link);
+		goto out;
+	}
+	bpf_link__destroy(link);
+	unpin_all();
+	ret = 0;
+out:
+	close(lock);
+	return ret;
+}
+
+static void print_vmstat(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/vmstat", "r");
+	int n = 0;
+
+	if (!f)
+		return;
+	printf("counters:   ");
+	while (fgets(line, sizeof(line), f)) {
+		char name[128];
+		unsigned long long v;
+
+		if (strncmp(line, "tier_ext_", 9) ||
+		    sscanf(line, "%127s %llu", name, &v) != 2)
+			continue;
+		printf("%s%s=%llu", n++ ? " " : "", name + 9, v);
+	}
+	printf("\n");
+	fclose(f);
+}
+
+static void print_pinned(const char *label, const char *pin,
+			 int (*print)(int fd, FILE *f))
+{
+	int fd = bpf_obj_get(pin);
+
+	if (fd < 0)
+		return;
+	printf("%-12s", label);
+	if (print(fd, stdout))
+		printf("(unreadable)");
+	printf("\n");
+	close(fd);
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	char buf[1200];
+
+	if (argc > 1)
+		return usage_error("unexpected argument", argv[1]);
+	if (access(SYSFS_DIR, F_OK))
+		return error("this kernel has no tier_ext (CONFIG_TIER_EXT): "
+			     SYSFS_DIR " is missing");
+	read_sysfs("state", buf, sizeof(buf));
+	printf("state:      %s\n", buf);
+	read_sysfs("ops", buf, sizeof(buf));
+	printf("policy:     %s\n", *buf ? buf : "-");
+	read_sysfs("enable_seq", buf, sizeof(buf));
+	printf("enable_seq: %s\n", buf);
+	read_sysfs("exit_kind", buf, sizeof(buf));
+	printf("last_exit:  %s", buf);
+	read_sysfs("exit_reason", buf, sizeof(buf));
+	printf("%s%s\n", *buf ? " - " : "", buf);
+	print_vmstat();
+	if (geteuid() == 0) {
+		print_pinned("params:", PIN_RODATA, tier_params_print);
+		print_pinned("stats:", PIN_STATS, tier_stats_print);
+	}
+	return 0;
+}
+
+static int filter_policy(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 6 && !strcmp(d->d_name + n - 6, ".bpf.o");
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	const char *dir = tier_policy_dir();
+	char path[4096], err[TIER_ERR_LEN];
+	struct dirent **ents;
+	struct tier_policy p;
+	int n, i, j, ret = 0;
+
+	if (argc > 1)
+		return usage_error("unexpected argument", argv[1]);
+	n = scandir(dir, &ents, filter_policy, alphasort);
+	if (n < 0)
+		return error("cannot read policy directory %s: %s", dir,
+			     strerror(errno));
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+		free(ents[i]);
+		if (tier_policy_open(&p, path, err)) {
+			ret = error("%s", err);
+			continue;
+		}
+		printf("%-10s %s\n", p.name, p.desc ? p.desc : "");
+		for (j = 0; j < p.nr_params; j++) {
+			const struct tier_param *prm = &p.params[j];
+			char def[96];
+
+			snprintf(def, sizeof(def), "%s=%lld", prm->desc->name,
+				 tier_param_value(prm));
+			printf("  --param %-24s [%lld..%lld] %s\n", def,
+			       prm->desc->min, prm->desc->max, prm->desc->desc);
+		}
+		tier_policy_close(&p);
+	}
+	free(ents);
+	if (!n)
+		return error("no policies in %s", dir);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	while (argc > 1 && argv[1][0] == '-') {
+		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
+			verbose = true;
+		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else {
+			return usage_error("unknown option", argv[1]);
+		}
+		argc--;
+		argv++;
+	}
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	libbpf_set_print(libbpf_print);
+	cmd = argv[1];
+	argc--;
+	argv++;
+	if (!strcmp(cmd, "load"))
+		return cmd_load(argc, argv, false);
+	if (!strcmp(cmd, "swap"))
+		return cmd_load(argc, argv, true);
+	if (!strcmp(cmd, "unload"))
+		return cmd_unload(argc, argv);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc, argv);
+	if (!strcmp(cmd, "list"))
+		return cmd_list(argc, argv);
+	if (!strcmp(cmd, "help"))
+		return fputs(usage_text, stdout), 0;
+	return usage_error("unknown command", cmd);
+}

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Idempotent install of the Debian packages tier_ext needs to build and test.
+# On Debian 12 (bookworm) libbpf, bpftool and QEMU come from bookworm-backports.
+set -euo pipefail
+
+pkgs_common=(build-essential flex bison bc cpio rsync xz-utils kmod libelf-dev libssl-dev
+	     zlib1g-dev pkg-config dwarves ccache clang llvm libnuma-dev numactl python3 python3-ply
+	     linux-source-6.12)
+pkgs_backports=(libbpf-dev bpftool qemu-system-x86)
+
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+			echo "$p"
+	done
+}
+
+# Versions we need: libbpf >= 1.4 (struct_ops link update), bpftool >= 7.4, qemu >= 10.0.
+new_enough() {
+	local v
+	v=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null) || return 1
+	dpkg --compare-versions "$v" ge 1:1.4 || return 1
+	v=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null) || return 1
+	dpkg --compare-versions "$v" ge 1:10.0 || return 1
+}
+
+if [ -z "$(missing "${pkgs_common[@]}" "${pkgs_backports[@]}")" ] && new_enough; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages; run as root: $0" >&2
+	exit 1
+fi
+
+. /etc/os-release
+suffix=()
+if [ "${VERSION_CODENAME:-}" = bookworm ]; then
+	src=/etc/apt/sources.list.d/tier-ext-backports.sources
+	if [ ! -f "$src" ]; then
+		cat > "$src" <<EOS
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	fi
+	suffix=(-t bookworm-backports)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Other configured repositories may be unreachable; the Debian ones are what we need.
+apt-get update -qq || echo "install-deps: apt-get update reported errors, continuing" >&2
+apt-get install -y -qq --no-install-recommends "${pkgs_common[@]}" >/dev/null
+apt-get install -y -qq --no-install-recommends "${suffix[@]}" "${pkgs_backports[@]}" >/dev/null
+if ! new_enough; then
+	echo "install-deps: libbpf-dev >= 1.4 and qemu-system-x86 >= 10.0 are required" >&2
+	exit 1
+fi
+echo "install-deps: done"

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: host-side tests, then every selftest inside a booted tiered
+# VM; ends with "N passed, N failed, N skipped" and fails if any failed.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+st=$top/build/selftests
+vm=$top/build/vm
+mkdir -p "$vm"
+start=$(date +%s)
+
+echo "# host: tierctl argument handling (no VM needed)"
+"$top/selftests/run_tests.sh" "$vm/host.counts" \
+	"$st/tierctl_test:-t usage_errors -t usage_bad_policy_and_params -t usage_list_policies -t no_tier_ext_kernel"
+
+echo "# VM: booting the tier_ext kernel (fast node 512 MiB with the CPUs, slow node 1536 MiB)"
+rm -f "$vm/share/vm.counts"
+"$top/scripts/tier-vm" --fast 512 --slow 1536 --timeout 2400 -- \
+	"$top/selftests/run_tests.sh" "$vm/share/vm.counts" \
+	"$st/tier_ext_core" "$st/tier_ext_swap" "$st/tierctl_test"
+vmrc=$?
+
+read -r hp hf hs < "$vm/host.counts"
+if [ -s "$vm/share/vm.counts" ]; then
+	read -r vp vf vs < "$vm/share/vm.counts"
+else
+	echo "not ok - the VM run did not finish (tier-vm exit $vmrc)"
+	vp=0 vf=1 vs=0
+fi
+# The kernel must not have warned or crashed while the tests ran.
+if grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$vm/serial.log"; then
+	echo "not ok - kernel log has warnings (build/vm/serial.log):"
+	grep -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "$vm/serial.log" | head -n 40
+	vf=$((vf + 1))
+else
+	echo "ok - kernel log clean"
+	vp=$((vp + 1))
+fi
+echo "# total time $(( $(date +%s) - start ))s"
+pass=$((hp + vp)) fail=$((hf + vf)) skip=$((hs + vs))
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

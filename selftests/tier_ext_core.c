@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tier_ext core: attach and detach, sysfs state, topology kfuncs, sample
+ * delivery, ticks, error exits and what the kernel must refuse.
+ */
+#include "kselftest_harness.h"
+#include "tier_test.h"
+
+#define PROBE	"progs/probe.bpf.o"
+
+FIXTURE(core) {
+	struct tier_policy p;
+	bool loaded;
+	struct bpf_link *link;
+};
+
+FIXTURE_SETUP(core)
+{
+	memset(self, 0, sizeof(*self));
+	if (access(TIER_SYSFS, F_OK))
+		SKIP(return, "kernel without tier_ext");
+	ASSERT_TRUE(tier_wait_state("disabled", 2000)) {
+		TH_LOG("a policy is attached: %s", tier_sysfs("ops"));
+	}
+}
+
+FIXTURE_TEARDOWN(core)
+{
+	if (self->link) {
+		bpf_link__detach(self->link);
+		bpf_link__destroy(self->link);
+	}
+	if (self->loaded)
+		tier_policy_close(&self->p);
+}
+
+static int load_probe(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(core) *self, const char *const *params)
+{
+	int ret = tier_test_load(&self->p, PROBE, params);
+
+	self->loaded = !ret;
+	return ret;
+}
+
+#define PROBE_VAR(type, name) TIER_BSS(&self->p, type, name)
+
+TEST_F(core, attach_detach)
+{
+	long seq = atol(tier_sysfs("enable_seq"));
+
+	ASSERT_EQ(0, load_probe(_metadata, self, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	EXPECT_STREQ("probe", tier_sysfs("ops"));
+	EXPECT_EQ(seq + 1, atol(tier_sysfs("enable_seq")));
+	EXPECT_EQ(1, PROBE_VAR(u64, "nr_inits"));
+
+	ASSERT_EQ(0, bpf_link__detach(self->link));
+	EXPECT_STREQ("disabled", tier_sysfs("state"));
+	EXPECT_STREQ("", tier_sysfs("ops"));
+	EXPECT_STREQ("unreg", tier_sysfs("exit_kind"));
+	EXPECT_STREQ("probe: detached from user space: detached",
+		     tier_sysfs("exit_reason"));
+	/* ops.exit() ran and saw why */
+	EXPECT_EQ(64, PROBE_VAR(s32, "exit_kind"));
+}
+
+TEST_F(core, second_attach_is_refused)
+{
+	struct tier_policy other;
+	struct bpf_link *link2;
+
+	ASSERT_EQ(0, load_probe(_metadata, self, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	ASSERT_EQ(0, tier_test_load(&other, "../policies/static.bpf.o", NULL));
+	link2 = bpf_map__attach_struct_ops(other.ops_map);
+	EXPECT_EQ(NULL, link2);
+	EXPECT_EQ(EBUSY, errno);
+	bpf_link__destroy(link2);
+	tier_policy_close(&other);
+	EXPECT_STREQ("probe", tier_sysfs("ops"));
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+}
+
+/* Node 0 is the fast tier, node 1 the slow one, as tier-vm boots them. */
+TEST_F(core, topology_kfuncs)
+{
+	char path[128], meminfo[4096], *line;
+	unsigned long long total_kb;
+	int nid;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "needs two NUMA nodes");
+	ASSERT_EQ(0, load_probe(_metadata, self, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+
+	EXPECT_EQ(2, PROBE_VAR(u32, "nr_node_ids"));
+	EXPECT_EQ(0, ((s32 *)tier_test_var(&self->p, ".bss", "node_tier"))[0]);
+	EXPECT_EQ(1, ((s32 *)tier_test_var(&self->p, ".bss", "node_tier"))[1]);
+	EXPECT_EQ(1, ((s32 *)tier_test_var(&self->p, ".bss", "demotion"))[0]);
+	EXPECT_EQ(-1, ((s32 *)tier_test_var(&self->p, ".bss", "demotion"))[1]);
+	for (nid = 0; nid < 2; nid++) {
+		unsigned long long cap, fr;
+
+		cap = ((u64 *)tier_test_var(&self->p, ".bss", "capacity"))[nid];
+		fr = ((u64 *)tier_test_var(&self->p, ".bss", "free_pages"))[nid];
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/node/node%d/meminfo", nid);
+		ASSERT_EQ(0, tier_read_file(path, meminfo, sizeof(meminfo)));
+		line = strstr(meminfo, "MemTotal:");
+		ASSERT_NE(NULL, line);
+		ASSERT_EQ(1, sscanf(line, "MemTotal: %llu", &total_kb));
+		/* managed pages are what the node's MemTotal counts */
+		EXPECT_EQ(total_kb / 4, cap);
+		EXPECT_GT(fr, 0);
+		EXPECT_LE(fr, cap);
+	}
+}
+
+TEST_F(core, samples_are_delivered)
+{
+	unsigned long long before = tier_vmstat("tier_ext_samples");
+	unsigned long long unhandled = tier_vmstat("tier_ext_samples_unhandled");
+
+	ASSERT_NE(~0ULL, before);
+	/* without a policy, samples are counted as unhandled */
+	ASSERT_EQ(0, tier_inject(getpid(), 0x1000, 0, 1));
+	EXPECT_EQ(unhandled + 1, tier_vmstat("tier_ext_samples_unhandled"));
+	EXPECT_EQ(before, tier_vmstat("tier_ext_samples"));
+
+	ASSERT_EQ(0, load_probe(_metadata, self, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	ASSERT_EQ(0, tier_inject(1234, 0x7f0000001000ULL, 1, 77));
+	EXPECT_EQ(1, PROBE_VAR(u64, "nr_samples"));
+	EXPECT_EQ(0x7f0000001000ULL, PROBE_VAR(u64, "last_vaddr"));
+	EXPECT_EQ(1234, PROBE_VAR(s32, "last_pid"));
+	EXPECT_EQ(1, PROBE_VAR(s32, "last_nid"));
+	EXPECT_EQ(77, PROBE_VAR(u32, "last_weight"));
+	EXPECT_EQ(0, PROBE_VAR(u32, "last_source"));	/* TIER_SAMPLE_INJECT */
+	EXPECT_NE(0, PROBE_VAR(u64, "last_time"));
+
+	/* several per write, defaults for nid (-1) and weight (1) */
+	ASSERT_EQ(0, tier_inject_raw("10 0x2000\n11 3000 0\n\n12 0x4000 -1 5\n"));
+	EXPECT_EQ(4, PROBE_VAR(u64, "nr_samples"));
+	EXPECT_EQ(12, PROBE_VAR(s32, "last_pid"));
+	EXPECT_EQ(-1, PROBE_VAR(s32, "last_nid"));
+	EXPECT_EQ(5, PROBE_VAR(u32, "last_weight"));
+	EXPECT_EQ(before + 4, tier_vmstat("tier_ext_samples"));
+}
+
+TEST_F(core, bad_injection_delivers_nothing)
+{
+	static const char *const bad[] = {
+		"garbage\n",
+		"0 0x1000\n",			/* pid must be positive */
+		"1\n",				/* no address */
+		"1 0x1000 2\n",			/* node out of range */
+		"1 0x1000 -2\n",
+		"1 0x1000 0 1 extra\n",
+		"1 0x1000\n1 zz\n",		/* second line bad: none delivered */
+	};
+	unsigned long long before;
+	size_t i;
+
+	ASSERT_EQ(0, load_probe(_metadata, self, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	before = tier_vmstat("tier_ext_samples");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_EQ(-EINVAL, tier_inject_raw(bad[i])) {
+			TH_LOG("accepted bad input #%zu", i);
+		}
+	EXPECT_EQ(0, PROBE_VAR(u64, "nr_samples"));
+	EXPECT_EQ(before, tier_vmstat("tier_ext_samples"));
+}
+
+TEST_F(core, ticks_run_periodically)
+{
+	unsigned long long ticks = tier_vmstat("tier_ext_ticks");
+	int i;
+
+	ASSERT_EQ(0, load_probe(_metadata, self, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	for (i = 0; i < 500 && PROBE_VAR(u64, "nr_ticks") < 3; i++)
+		tier_msleep(10);
+	EXPECT_GE(PROBE_VAR(u64, "nr_ticks"), 3);
+	EXPECT_GE(tier_vmstat("tier_ext_ticks"), ticks + 3);
+	/* no ticks after detach */
+	ASSERT_EQ(0, bpf_link__detach(self->link));
+	ticks = PROBE_VAR(u64, "nr_ticks");
+	tier_msleep(100);
+	EXPECT_EQ(ticks, PROBE_VAR(u64, "nr_ticks"));
+}
+
+TEST_F(core, bpf_error_ejects_policy)
+{
+	const char *const params[] = { "error_vaddr=0xdead000", NULL };
+	unsigned long long errors = tier_vmstat("tier_ext_policy_errors");
+	unsigned long long samples;
+	struct tier_policy again;
+	struct bpf_link *link2;
+
+	ASSERT_EQ(0, load_probe(_metadata, self, params));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	ASSERT_EQ(0, tier_inject(1, 0x1000, 0, 1));
+	ASSERT_EQ(0, tier_inject(1, 0xdead000, 0, 1));
+	ASSERT_TRUE(tier_wait_state("disabled", 5000));
+	EXPECT_STREQ("error_bpf", tier_sysfs("exit_kind"));
+	EXPECT_STREQ("probe: policy called bpf_tier_error(): probe: sample at 0xdead000",
+		     tier_sysfs("exit_reason"));
+	EXPECT_EQ(1025, PROBE_VAR(s32, "exit_kind"));
+	EXPECT_STREQ("probe: sample at 0xdead000",
+		     (char *)tier_test_var(&self->p, ".bss", "exit_msg"));
+	EXPECT_EQ(errors + 1, tier_vmstat("tier_ext_policy_errors"));
+
+	/* it gets nothing more, and the system goes on */
+	samples = PROBE_VAR(u64, "nr_samples");
+	ASSERT_EQ(0, tier_inject(1, 0x1000, 0, 1));
+	EXPECT_EQ(samples, PROBE_VAR(u64, "nr_samples"));
+	ASSERT_EQ(0, tier_test_load(&again, PROBE, NULL));
+	link2 = bpf_map__attach_struct_ops(again.ops_map);
+	ASSERT_NE(NULL, link2);
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	bpf_link__detach(link2);
+	bpf_link__destroy(link2);
+	tier_policy_close(&again);
+	/* the ejected policy's link detaches cleanly */
+	EXPECT_EQ(0, bpf_link__detach(self->link));
+}
+
+TEST_F(core, bad_node_ejects_policy)
+{
+	const char *const params[] = { "query_node=99", NULL };
+
+	ASSERT_EQ(0, load_probe(_metadata, self, params));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	ASSERT_TRUE(tier_wait_state("disabled", 5000));
+	EXPECT_STREQ("error", tier_sysfs("exit_kind"));
+	EXPECT_STREQ("probe: policy error detected by the kernel: invalid memory node 99",
+		     tier_sysfs("exit_reason"));
+	EXPECT_EQ(1024, PROBE_VAR(s32, "exit_kind"));
+}
+
+TEST_F(core, init_failure_refuses_attach)
+{
+	const char *const params[] = { "init_ret=-19", NULL };
+	long seq = atol(tier_sysfs("enable_seq"));
+
+	ASSERT_EQ(0, load_probe(_metadata, self, params));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	EXPECT_EQ(NULL, self->link);
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_STREQ("disabled", tier_sysfs("state"));
+	EXPECT_EQ(seq, atol(tier_sysfs("enable_seq")));
+	EXPECT_STREQ("probe: policy error detected by the kernel: ops.init() failed (-19)",
+		     tier_sysfs("exit_reason"));
+	/* exit is not called for a policy that never attached */
+	EXPECT_EQ(0, PROBE_VAR(s32, "exit_kind"));
+}
+
+/* Set a member of the policy's tier_ext_ops before load. */
+static int set_ops_field(struct tier_policy *p, const char *field, u64 val)
+{
+	const struct btf *btf = bpf_object__btf(p->obj);
+	const struct btf_type *t = btf__type_by_id(btf,
+				bpf_map__btf_value_type_id(p->ops_map));
+	const struct btf_member *m = btf_members(t);
+	size_t size;
+	char *data = bpf_map__initial_value(p->ops_map, &size);
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), field))
+			continue;
+		if (btf__resolve_size(btf, m->type) == 8)
+			*(u64 *)(data + btf_member_bit_offset(t, i) / 8) = val;
+		else
+			*(u32 *)(data + btf_member_bit_offset(t, i) / 8) = val;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+TEST_F(core, bad_ops_fields_are_rejected)
+{
+	static const struct { const char *field; u64 val; } bad[] = {
+		{ "flags", 1 },
+		{ "tick_ms", 60001 },
+	};
+	char err[TIER_ERR_LEN];
+	size_t i;
+
+	libbpf_set_print(quiet_libbpf);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct tier_policy p;
+
+		ASSERT_EQ(0, tier_policy_open(&p, tier_test_path(PROBE), err));
+		ASSERT_EQ(0, set_ops_field(&p, bad[i].field, bad[i].val));
+		EXPECT_NE(0, bpf_object__load(p.obj)) {
+			TH_LOG("%s=%llu accepted", bad[i].field,
+			       (unsigned long long)bad[i].val);
+		}
+		tier_policy_close(&p);
+	}
+}
+
+TEST_F(core, verifier_rejects_bad_kfunc_use)
+{
+	struct tier_policy p;
+
+	EXPECT_NE(0, tier_test_load(&p, "progs/bad_kfunc.bpf.o", NULL));
+	EXPECT_STREQ("disabled", tier_sysfs("state"));
+}
+
+TEST_F(core, replace_through_link_update)
+{
+	unsigned long long swaps = tier_vmstat("tier_ext_swaps");
+	const char *const params[] = { "init_ret=-22", NULL };
+	struct tier_policy count, failing;
+
+	ASSERT_EQ(0, load_probe(_metadata, self, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	ASSERT_EQ(0, tier_test_load(&count, "../policies/count.bpf.o", NULL));
+	ASSERT_EQ(0, bpf_link__update_map(self->link, count.ops_map));
+	EXPECT_STREQ("count", tier_sysfs("ops"));
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	EXPECT_STREQ("swap", tier_sysfs("exit_kind"));
+	EXPECT_STREQ("probe: replaced by another policy: replaced by \"count\"",
+		     tier_sysfs("exit_reason"));
+	EXPECT_EQ(67, PROBE_VAR(s32, "exit_kind"));
+	EXPECT_EQ(swaps + 1, tier_vmstat("tier_ext_swaps"));
+
+	/* a replacement whose init fails leaves the old policy in place */
+	ASSERT_EQ(0, tier_test_load(&failing, PROBE, params));
+	EXPECT_NE(0, bpf_link__update_map(self->link, failing.ops_map));
+	EXPECT_STREQ("count", tier_sysfs("ops"));
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	tier_policy_close(&failing);
+	ASSERT_EQ(0, bpf_link__detach(self->link));
+	tier_policy_close(&count);
+}
+
+TEST_F(core, update_revives_an_ejected_link)
+{
+	const char *const params[] = { "error_vaddr=0x5000", NULL };
+	struct tier_policy count;
+
+	ASSERT_EQ(0, load_probe(_metadata, self, params));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	ASSERT_EQ(0, tier_inject(1, 0x5000, 0, 1));
+	ASSERT_TRUE(tier_wait_state("disabled", 5000));
+	ASSERT_EQ(0, tier_test_load(&count, "../policies/count.bpf.o", NULL));
+	ASSERT_EQ(0, bpf_link__update_map(self->link, count.ops_map));
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	EXPECT_STREQ("count", tier_sysfs("ops"));
+	ASSERT_EQ(0, bpf_link__detach(self->link));
+	tier_policy_close(&count);
+}
+
+TEST_HARNESS_MAIN

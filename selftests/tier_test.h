@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the tier_ext selftests: paths of the built objects,
+ * sysfs and /proc/vmstat readers, sample injection, and loading policies
+ * through the same generic code as tierctl (loader/policy.c).
+ */
+#ifndef __TIER_TEST_H
+#define __TIER_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/btf.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "policy.h"
+
+typedef __u64 u64;
+typedef __u32 u32;
+typedef __s32 s32;
+
+#define TIER_SYSFS	"/sys/kernel/mm/tier_ext"
+#define TIER_INJECT	"/sys/kernel/debug/tier_ext/inject"
+
+static inline int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
+			       va_list args)
+{
+	return level == LIBBPF_WARN && getenv("TIER_TEST_VERBOSE") ?
+	       vfprintf(stderr, fmt, args) : 0;
+}
+
+/* A path relative to the directory holding the test binary. */
+static inline const char *tier_test_path(const char *rel)
+{
+	static char buf[4][PATH_MAX + 256];
+	static int slot;
+	char exe[PATH_MAX], *slash, *out = buf[slot++ % 4];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0)
+		n = 0;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(out, sizeof(buf[0]), "%s/%.200s", exe, rel);
+	return out;
+}
+
+static inline int tier_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* /sys/kernel/mm/tier_ext/<name>, without the trailing newline. */
+static inline const char *tier_sysfs(const char *name)
+{
+	static char buf[4][1200];
+	static int slot;
+	char path[256], *out = buf[slot++ % 4];
+
+	snprintf(path, sizeof(path), TIER_SYSFS "/%s", name);
+	tier_read_file(path, out, sizeof(buf[0]));
+	return out;
+}
+
+static inline unsigned long long tier_vmstat(const char *name)
+{
+	unsigned long long v, found = ~0ULL;
+	char key[128];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return ~0ULL;
+	while (fscanf(f, "%127s %llu", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			found = v;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Write raw text to the injection file; returns 0 or -errno. */
+static inline int tier_inject_raw(const char *text)
+{
+	int fd = open(TIER_INJECT, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static inline int tier_inject(int pid, unsigned long long vaddr, int nid,
+			      unsigned int weight)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "%d 0x%llx %d %u\n", pid, vaddr, nid, weight);
+	return tier_inject_raw(line);
+}
+
+static inline void tier_msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait up to timeout_ms for sysfs state to read `state`. */
+static inline bool tier_wait_state(const char *state, long timeout_ms)
+{
+	for (; timeout_ms > 0; timeout_ms -= 10) {
+		if (!strcmp(tier_sysfs("state"), state))
+			return true;
+		tier_msleep(10);
+	}
+	return !strcmp(tier_sysfs("state"), state);
+}
+
+/*
+ * Open a policy object (a path relative to the test binary), apply
+ * "name=value" parameters (NULL-terminated) and load it.
+ */
+static inline int tier_test_load(struct tier_policy *p, const char *rel,
+				 const char *const *params)
+{
+	char err[TIER_ERR_LEN];
+	int ret;
+
+	libbpf_set_print(quiet_libbpf);
+	ret = tier_policy_open(p, tier_test_path(rel), err);
+	if (ret) {
+		fprintf(stderr, "# %s\n", err);
+		return ret;
+	}
+	for (; params && *params; params++) {
+		ret = tier_policy_set_param(p, *params, err);
+		if (ret) {
+			fprintf(stderr, "# %s\n", err);
+			tier_policy_close(p);
+			return ret;
+		}
+	}
+	ret = bpf_object__load(p->obj);
+	if (ret) {
+		ret = -errno;
+		tier_policy_close(p);
+	}
+	return ret;
+}
+
+/* Address of a global of a loaded policy (in .bss or .data). */
+static inline void *tier_test_var(struct tier_policy *p, const char *sec,
+				  const char *name)
+{
+	const struct btf *btf = bpf_object__btf(p->obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *t;
+	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, sec);
+	size_t size;
+	char *image;
+	int id, i;
+
+	if (!map || !btf)
+		return NULL;
+	image = bpf_map__initial_value(map, &size);
+	id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC);
+	if (!image || id < 0)
+		return NULL;
+	t = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(t);
+	for (i = 0; i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+		if (!strcmp(btf__name_by_offset(btf, var->name_off), name))
+			return image + vs->offset;
+	}
+	return NULL;
+}
+
+#define TIER_BSS(p, type, name) (*(volatile type *)tier_test_var(p, ".bss", name))
+
+#endif /* __TIER_TEST_H */

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tierctl end to end: load, status, swap, unload, list, and one clear
+ * line with a non-zero exit for each kind of bad input. The tests named
+ * usage_* and no_tier_ext_kernel also run on the host, without the VM.
+ */
+#include <sched.h>
+#include <stdarg.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "tier_test.h"
+
+#define OUT_LEN	16384
+
+/* Run tierctl with args (NULL-terminated); stdout+stderr into out. */
+static int run_as(uid_t uid, bool hide_tier_ext, char *out, ...)
+{
+	const char *argv[32] = { tier_test_path("../bin/tierctl") };
+	int fds[2], argc = 1, status;
+	size_t len = 0;
+	ssize_t n;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, out);
+	while (argc < 31 && (argv[argc] = va_arg(ap, const char *)))
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		if (hide_tier_ext) {
+			/* a private mount namespace where tier_ext's sysfs is gone */
+			if (unshare(CLONE_NEWNS) ||
+			    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+			    mount("tmpfs", "/sys/kernel/mm", "tmpfs", 0, NULL))
+				_exit(126);
+		}
+		if (uid && setuid(uid))
+			_exit(126);
+		setenv("TIER_POLICY_DIR", tier_test_path("../policies"), 1);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (len < OUT_LEN - 1 &&
+	       (n = read(fds[0], out + len, OUT_LEN - 1 - len)) > 0)
+		len += n;
+	out[len] = '\0';
+	close(fds[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+#define tierctl(out, ...) run_as(0, false, out, __VA_ARGS__, NULL)
+
+/* Exactly one line on stderr, and it says `msg`. */
+#define EXPECT_ONE_LINE(out, msg)					\
+	do {								\
+		EXPECT_NE(NULL, strstr(out, msg)) { TH_LOG("output: %s", out); } \
+		EXPECT_EQ(strlen(out) - 1, (size_t)(strchr(out, '\n') - out)) { \
+			TH_LOG("not one line: %s", out);		\
+		}							\
+	} while (0)
+
+TEST(usage_errors)
+{
+	char out[OUT_LEN];
+
+	EXPECT_EQ(2, tierctl(out, "frobnicate"));
+	EXPECT_ONE_LINE(out, "tierctl: unknown command: frobnicate");
+	EXPECT_EQ(2, tierctl(out, "--bogus"));
+	EXPECT_ONE_LINE(out, "tierctl: unknown option: --bogus");
+	EXPECT_EQ(2, tierctl(out, "load"));
+	EXPECT_ONE_LINE(out, "tierctl: missing POLICY");
+	EXPECT_EQ(2, tierctl(out, "load", "static", "extra"));
+	EXPECT_ONE_LINE(out, "tierctl: unexpected argument: extra");
+	EXPECT_EQ(2, tierctl(out, "load", "count", "--param"));
+	EXPECT_ONE_LINE(out, "tierctl: --param needs NAME=VALUE");
+	EXPECT_EQ(2, tierctl(out, "unload", "now"));
+	EXPECT_ONE_LINE(out, "tierctl: unexpected argument: now");
+	EXPECT_EQ(2, run_as(0, false, out, NULL));
+	EXPECT_NE(NULL, strstr(out, "Usage: tierctl"));
+	EXPECT_EQ(0, tierctl(out, "--help"));
+	EXPECT_NE(NULL, strstr(out, "Usage: tierctl"));
+}
+
+TEST(usage_bad_policy_and_params)
+{
+	char out[OUT_LEN];
+
+	EXPECT_EQ(1, tierctl(out, "load", "nosuch"));
+	EXPECT_ONE_LINE(out, "tierctl: unknown policy 'nosuch' (see 'tierctl list')");
+	EXPECT_EQ(1, tierctl(out, "load", "../etc"));
+	EXPECT_ONE_LINE(out, "tierctl: cannot read policy object ../etc");
+	EXPECT_EQ(1, tierctl(out, "load", "Bad!Name"));
+	EXPECT_ONE_LINE(out, "tierctl: invalid policy name 'Bad!Name'");
+	EXPECT_EQ(1, tierctl(out, "load", "static", "--param", "x=1"));
+	EXPECT_ONE_LINE(out, "tierctl: policy 'static' has no parameter 'x'");
+	EXPECT_EQ(1, tierctl(out, "load", "count", "--param", "min_weight"));
+	EXPECT_ONE_LINE(out, "tierctl: --param needs NAME=VALUE, got 'min_weight'");
+	EXPECT_EQ(1, tierctl(out, "load", "count", "--param", "min_weight=abc"));
+	EXPECT_ONE_LINE(out, "tierctl: parameter 'min_weight': 'abc' is not an integer");
+	EXPECT_EQ(1, tierctl(out, "load", "count", "--param", "min_weight="));
+	EXPECT_ONE_LINE(out, "tierctl: parameter 'min_weight': '' is not an integer");
+	EXPECT_EQ(1, tierctl(out, "load", "count", "-p", "min_weight=1000001"));
+	EXPECT_ONE_LINE(out, "tierctl: parameter 'min_weight' must be in [0, 1000000], got 1000001");
+	EXPECT_EQ(1, tierctl(out, "swap", "count", "--param=min_weight=-1"));
+	EXPECT_ONE_LINE(out, "tierctl: parameter 'min_weight' must be in [0, 1000000], got -1");
+}
+
+TEST(usage_list_policies)
+{
+	char out[OUT_LEN];
+
+	ASSERT_EQ(0, tierctl(out, "list"));
+	EXPECT_NE(NULL, strstr(out, "static     first-touch placement")) {
+		TH_LOG("%s", out);
+	}
+	EXPECT_NE(NULL, strstr(out, "  --param min_weight=0"));
+	EXPECT_NE(NULL, strstr(out, "[0..1000000] ignore samples whose weight"));
+}
+
+TEST(no_tier_ext_kernel)
+{
+	char out[OUT_LEN];
+
+	if (geteuid())
+		SKIP(return, "needs root for a private mount namespace");
+	EXPECT_EQ(1, run_as(0, true, out, "status", NULL));
+	EXPECT_ONE_LINE(out, "tierctl: this kernel has no tier_ext (CONFIG_TIER_EXT)");
+	EXPECT_EQ(1, run_as(0, true, out, "load", "static", NULL));
+	EXPECT_ONE_LINE(out, "tierctl: this kernel has no tier_ext (CONFIG_TIER_EXT)");
+}
+
+FIXTURE(cli) {
+	char out[OUT_LEN];
+};
+
+FIXTURE_SETUP(cli)
+{
+	if (access(TIER_SYSFS, F_OK))
+		SKIP(return, "kernel without tier_ext");
+	ASSERT_TRUE(tier_wait_state("disabled", 2000));
+	ASSERT_NE(0, access("/sys/fs/bpf/tier_ext/link", F_OK));
+}
+
+FIXTURE_TEARDOWN(cli)
+{
+	char out[OUT_LEN];
+
+	tierctl(out, "unload");
+}
+
+TEST_F(cli, load_status_swap_unload)
+{
+	ASSERT_EQ(0, tierctl(self->out, "load", "static"));
+	EXPECT_STREQ("", self->out);
+	EXPECT_STREQ("static", tier_sysfs("ops"));
+	ASSERT_EQ(0, tier_inject(1, 0x1000, 0, 1));
+	ASSERT_EQ(0, tierctl(self->out, "status"));
+	EXPECT_NE(NULL, strstr(self->out, "state:      enabled\n"));
+	EXPECT_NE(NULL, strstr(self->out, "policy:     static\n"));
+	EXPECT_NE(NULL, strstr(self->out, "stats:      samples=1 ticks=")) {
+		TH_LOG("%s", self->out);
+	}
+
+	ASSERT_EQ(0, tierctl(self->out, "swap", "count", "--param", "min_weight=5"));
+	EXPECT_STREQ("count", tier_sysfs("ops"));
+	ASSERT_EQ(0, tier_inject(1, 0x1000, 0, 7));
+	ASSERT_EQ(0, tier_inject(1, 0x2000, 1, 2));
+	ASSERT_EQ(0, tierctl(self->out, "status"));
+	EXPECT_NE(NULL, strstr(self->out, "policy:     count\n"));
+	EXPECT_NE(NULL, strstr(self->out, "last_exit:  swap - static: replaced by another policy"));
+	EXPECT_NE(NULL, strstr(self->out, "params:     min_weight=5\n"));
+	EXPECT_NE(NULL, strstr(self->out,
+		  "stats:      samples=1 ignored=1 weight=7 fast=1 slow=0 unknown_node=0\n")) {
+		TH_LOG("%s", self->out);
+	}
+
+	ASSERT_EQ(0, tierctl(self->out, "swap", "static"));
+	EXPECT_STREQ("static", tier_sysfs("ops"));
+	ASSERT_EQ(0, tierctl(self->out, "unload"));
+	EXPECT_STREQ("", self->out);
+	EXPECT_STREQ("disabled", tier_sysfs("state"));
+	EXPECT_NE(0, access("/sys/fs/bpf/tier_ext/link", F_OK));
+	ASSERT_EQ(0, tierctl(self->out, "status"));
+	EXPECT_NE(NULL, strstr(self->out, "state:      disabled\n"));
+	EXPECT_NE(NULL, strstr(self->out, "last_exit:  unreg - static: detached from user space"));
+}
+
+TEST_F(cli, swap_repeatedly)
+{
+	int i;
+
+	ASSERT_EQ(0, tierctl(self->out, "load", "static"));
+	for (i = 0; i < 10; i++) {
+		const char *next = i % 2 ? "static" : "count";
+
+		ASSERT_EQ(0, tierctl(self->out, "swap", next)) {
+			TH_LOG("swap %d: %s", i, self->out);
+		}
+		EXPECT_STREQ(next, tier_sysfs("ops"));
+		EXPECT_STREQ("enabled", tier_sysfs("state"));
+	}
+}
+
+TEST_F(cli, refuses_what_it_cannot_do)
+{
+	EXPECT_EQ(1, tierctl(self->out, "swap", "static"));
+	EXPECT_ONE_LINE(self->out, "tierctl: no policy is loaded (use 'tierctl load')");
+	EXPECT_EQ(1, tierctl(self->out, "unload"));
+	EXPECT_ONE_LINE(self->out, "tierctl: no policy is loaded");
+
+	ASSERT_EQ(0, tierctl(self->out, "load", "static"));
+	EXPECT_EQ(1, tierctl(self->out, "load", "count"));
+	EXPECT_ONE_LINE(self->out, "tierctl: policy 'static' is already loaded "
+			"(use 'tierctl swap' or 'tierctl unload')");
+	EXPECT_STREQ("static", tier_sysfs("ops"));
+
+	EXPECT_EQ(1, run_as(65534, false, self->out, "unload", NULL));
+	EXPECT_ONE_LINE(self->out, "tierctl: must be run as root");
+	EXPECT_STREQ("static", tier_sysfs("ops"));
+}
+
+TEST_F(cli, verifier_rejection)
+{
+	const char *bad = tier_test_path("progs/bad_kfunc.bpf.o");
+
+	EXPECT_EQ(1, tierctl(self->out, "load", bad));
+	EXPECT_ONE_LINE(self->out, "tierctl: the kernel rejected policy 'bad_kfunc': ");
+	EXPECT_NE(NULL, strstr(self->out, " (rerun with -v for the verifier log)\n"));
+	EXPECT_EQ(1, tierctl(self->out, "-v", "load", bad));
+	/* with -v, the verifier's log */
+	EXPECT_NE(NULL, strstr(self->out, "-- BEGIN PROG LOAD LOG --")) {
+		TH_LOG("%s", self->out);
+	}
+	EXPECT_STREQ("disabled", tier_sysfs("state"));
+}
+
+TEST_F(cli, init_failure_and_ejection_are_explained)
+{
+	const char *probe = tier_test_path("progs/probe.bpf.o");
+
+	EXPECT_EQ(1, tierctl(self->out, "load", probe, "--param", "init_ret=-19"));
+	EXPECT_ONE_LINE(self->out, "tierctl: policy 'probe' failed to initialise: "
+			"probe: policy error detected by the kernel: ops.init() failed (-19)");
+	EXPECT_STREQ("disabled", tier_sysfs("state"));
+
+	ASSERT_EQ(0, tierctl(self->out, "load", probe, "--param", "error_vaddr=0x9000"));
+	ASSERT_EQ(0, tier_inject(1, 0x9000, 0, 1));
+	ASSERT_TRUE(tier_wait_state("disabled", 5000));
+	ASSERT_EQ(0, tierctl(self->out, "status"));
+	EXPECT_NE(NULL, strstr(self->out, "last_exit:  error_bpf - probe: policy called "
+			       "bpf_tier_error(): probe: sample at 0x9000\n")) {
+		TH_LOG("%s", self->out);
+	}
+	/* loading again replaces the ejected policy's leftovers */
+	ASSERT_EQ(0, tierctl(self->out, "load", "static"));
+	EXPECT_STREQ("static", tier_sysfs("ops"));
+}
+
+TEST_HARNESS_MAIN
