@@ -79,5 +79,5 @@ distclean:
 # checkpatch.pl --strict over the kernel series (needs the unpacked tree).
 checkpatch: kernel
 	@for p in kernel-patch/*.patch; do \
-		$(KSRC)/scripts/checkpatch.pl --strict -q $$p || exit 1; \
+		PATH=/usr/bin:$$PATH $(KSRC)/scripts/checkpatch.pl --strict -q $$p || exit 1; \
 	done; echo "checkpatch: $$(ls kernel-patch/*.patch | wc -l) patches clean"

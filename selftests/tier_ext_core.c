@@ -291,9 +291,13 @@ static int set_ops_field(struct tier_policy *p, const char *field, u64 val)
 
 TEST_F(core, bad_ops_fields_are_rejected)
 {
-	static const struct { const char *field; u64 val; } bad[] = {
-		{ "flags", 1 },
-		{ "tick_ms", 60001 },
+	static const struct {
+		const char *field;
+		u64 val;
+		int err;
+	} bad[] = {
+		{ "flags", 1, EINVAL },
+		{ "tick_ms", 60001, E2BIG },
 	};
 	char err[TIER_ERR_LEN];
 	size_t i;
@@ -301,14 +305,21 @@ TEST_F(core, bad_ops_fields_are_rejected)
 	libbpf_set_print(quiet_libbpf);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct tier_policy p;
+		struct bpf_link *link;
 
 		ASSERT_EQ(0, tier_policy_open(&p, tier_test_path(PROBE), err));
 		ASSERT_EQ(0, set_ops_field(&p, bad[i].field, bad[i].val));
-		EXPECT_NE(0, bpf_object__load(p.obj)) {
+		/* libbpf hands the ops to the kernel when attaching */
+		ASSERT_EQ(0, bpf_object__load(p.obj));
+		link = bpf_map__attach_struct_ops(p.ops_map);
+		EXPECT_EQ(NULL, link) {
 			TH_LOG("%s=%llu accepted", bad[i].field,
 			       (unsigned long long)bad[i].val);
 		}
+		EXPECT_EQ(bad[i].err, errno);
+		bpf_link__destroy(link);
 		tier_policy_close(&p);
+		EXPECT_STREQ("disabled", tier_sysfs("state"));
 	}
 }
 

@@ -175,23 +175,28 @@ static inline int tier_test_load(struct tier_policy *p, const char *rel,
 	return ret;
 }
 
-/* Address of a global of a loaded policy (in .bss or .data). */
+/*
+ * A snapshot of a global of a loaded policy (in .bss or .data), read from
+ * the kernel's map. (libbpf 1.4 maps the kernel's copy only for skeletons.)
+ */
 static inline void *tier_test_var(struct tier_policy *p, const char *sec,
 				  const char *name)
 {
+	static char snap[4][1 << 16];
+	static int slot;
 	const struct btf *btf = bpf_object__btf(p->obj);
 	const struct btf_var_secinfo *vs;
 	const struct btf_type *t;
 	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, sec);
-	size_t size;
-	char *image;
+	char *buf = snap[slot++ % 4];
+	u32 zero = 0;
 	int id, i;
 
-	if (!map || !btf)
+	if (!map || !btf || bpf_map__value_size(map) > sizeof(snap[0]) ||
+	    bpf_map_lookup_elem(bpf_map__fd(map), &zero, buf))
 		return NULL;
-	image = bpf_map__initial_value(map, &size);
 	id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC);
-	if (!image || id < 0)
+	if (id < 0)
 		return NULL;
 	t = btf__type_by_id(btf, id);
 	vs = btf_var_secinfos(t);
@@ -199,7 +204,7 @@ static inline void *tier_test_var(struct tier_policy *p, const char *sec,
 		const struct btf_type *var = btf__type_by_id(btf, vs->type);
 
 		if (!strcmp(btf__name_by_offset(btf, var->name_off), name))
-			return image + vs->offset;
+			return buf + vs->offset;
 	}
 	return NULL;
 }
