@@ -23,7 +23,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
 
-.PHONY: all deps kernel bpf loader selftests check checkpatch clean distclean
+.PHONY: all deps kernel bpf loader selftests check demo checkpatch clean distclean
 
 all: bpf loader selftests
 
@@ -38,10 +38,14 @@ bpf: kernel
 	@$(MAKE) --no-print-directory $(POLICY_OBJS) $(TEST_BPF_OBJS)
 
 loader: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bin/tierctl
+	@$(MAKE) --no-print-directory $(BUILD)/bin/tierctl $(BUILD)/bin/hotset
 
 selftests: bpf loader
 	@$(MAKE) --no-print-directory $(TEST_PROGS)
+
+# Boot the tiered VM, run the hot-set workload under static, swap demeter in.
+demo: bpf loader
+	@scripts/demo.sh
 
 # Host-side checks, then every selftest inside a booted tiered VM.
 check: selftests
@@ -64,11 +68,15 @@ $(BUILD)/bin/tierctl: loader/tierctl.c $(LOADER_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(CFLAGS) -o $@ loader/tierctl.c loader/policy.c $(LIBS)
 
+$(BUILD)/bin/hotset: bench/workloads/hotset.c bench/workloads/hotset.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) -o $@ $< -lnuma -lpthread
+
 # Selftests use the kernel tree's kselftest_harness.h (GNU C), whose macros
 # compare mixed signedness and leave parameters unused.
-$(BUILD)/selftests/%: selftests/%.c selftests/tier_test.h $(LOADER_SRCS)
+$(BUILD)/selftests/%: selftests/%.c selftests/tier_test.h bench/workloads/hotset.h $(LOADER_SRCS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Iselftests -o $@ $< loader/policy.c $(LIBS) -lpthread
+	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Iselftests -Ibench/workloads -o $@ $< loader/policy.c $(LIBS) -lpthread -lnuma
 
 clean:
 	rm -rf $(BUILD)/bin $(BUILD)/policies $(BUILD)/selftests $(BUILD)/include $(BUILD)/vm

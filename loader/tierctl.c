@@ -39,10 +39,14 @@ static const char usage_text[] =
 "Usage: tierctl [-v] COMMAND [ARGS]\n"
 "\n"
 "Commands:\n"
-"  load POLICY [--param NAME=VALUE]...   attach a policy\n"
-"  swap POLICY [--param NAME=VALUE]...   replace the attached policy atomically\n"
+"  load POLICY [--param NAME=VALUE]... [--pid PID]...\n"
+"                                        attach a policy (and add targets)\n"
+"  swap POLICY [--param NAME=VALUE]... [--pid PID]...\n"
+"                                        replace the attached policy atomically\n"
 "  unload                                detach the policy\n"
-"  status                                state, policy, last exit, counters, stats\n"
+"  target add|del PID...                 add or remove target processes\n"
+"  target list                           list target processes\n"
+"  status                                state, policy, targets, last exit, counters\n"
 "  list                                  installed policies and their parameters\n"
 "\n"
 "POLICY is a name from 'tierctl list' or a path to a .bpf.o file.\n"
@@ -172,16 +176,41 @@ static int attach_error(const char *policy, int err, const char *exit_before)
 	return error("cannot attach '%s': %s", policy, strerror(-err));
 }
 
+/* A target's pid: a positive decimal number. */
+static int parse_pid(const char *s, int *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v <= 0 || v > 0x3fffffff)
+		return -1;
+	*pid = v;
+	return 0;
+}
+
 static int parse_policy_args(int argc, char **argv, const char **name,
-			     const char **params, int *nr_params)
+			     const char **params, int *nr_params,
+			     int *pids, int *nr_pids)
 {
 	int i;
 
 	*name = NULL;
 	*nr_params = 0;
+	*nr_pids = 0;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
+		if (!strcmp(a, "--pid")) {
+			if (++i == argc)
+				return usage_error("--pid needs a PID", NULL);
+			if (parse_pid(argv[i], &pids[*nr_pids]))
+				return usage_error("invalid PID", argv[i]);
+			if (++*nr_pids == MAX_PARAMS_ARGS)
+				return usage_error("too many --pid options", NULL);
+			continue;
+		}
 		if (!strcmp(a, "--param") || !strcmp(a, "-p")) {
 			if (++i == argc)
 				return usage_error("--param needs NAME=VALUE", NULL);
@@ -205,16 +234,74 @@ static int parse_policy_args(int argc, char **argv, const char **name,
 	return 0;
 }
 
+/* Write "+PID" or "-PID" to the kernel's target set; 0 or -errno. */
+static int target_write(char op, int pid)
+{
+	char buf[32];
+	int fd, ret = 0;
+
+	fd = open(SYSFS_DIR "/targets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(buf, sizeof(buf), "%c%d", op, pid);
+	if (write(fd, buf, strlen(buf)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int target_error(char op, int pid, int err)
+{
+	if (op == '+' && err == -ESRCH)
+		return error("no process %d", pid);
+	if (op == '+' && err == -EEXIST)
+		return error("process %d is a target already", pid);
+	if (op == '+' && err == -ENOSPC)
+		return error("cannot add process %d: too many targets", pid);
+	if (op == '-' && err == -ENOENT)
+		return error("process %d is not a target", pid);
+	return error("cannot %s target %d: %s", op == '+' ? "add" : "remove",
+		     pid, strerror(-err));
+}
+
+/* Undo add_targets(): remove the targets it added. */
+static void remove_added(const int *pids, const bool *added, int nr)
+{
+	while (nr--)
+		if (added[nr])
+			target_write('-', pids[nr]);
+}
+
+/* Add targets (existing ones are fine); on failure, undo. */
+static int add_targets(const int *pids, bool *added, int nr)
+{
+	int i, err;
+
+	for (i = 0; i < nr; i++) {
+		err = target_write('+', pids[i]);
+		added[i] = !err;
+		if (err && err != -EEXIST) {
+			target_error('+', pids[i], err);
+			remove_added(pids, added, i);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int cmd_load(int argc, char **argv, bool swap)
 {
 	const char *params[MAX_PARAMS_ARGS], *name;
+	int pids[MAX_PARAMS_ARGS], nr_pids;
+	bool added[MAX_PARAMS_ARGS] = { false };
 	char path[4096], err[TIER_ERR_LEN], state[64], ops[160];
 	char exit_before[1200];
 	struct bpf_link *link = NULL;
 	struct tier_policy p;
 	int nr_params, i, ret, lock;
 
-	ret = parse_policy_args(argc, argv, &name, params, &nr_params);
+	ret = parse_policy_args(argc, argv, &name, params, &nr_params, pids,
+				&nr_pids);
 	if (ret)
 		return ret;
 	if (tier_policy_resolve(name, path, sizeof(path), err))
@@ -263,11 +350,14 @@ static int cmd_load(int argc, char **argv, bool swap)
 		goto out;
 	}
 	read_sysfs("exit_reason", exit_before, sizeof(exit_before));
+	if (add_targets(pids, added, nr_pids))
+		goto out;
 
 	if (!swap) {
 		link = bpf_map__attach_struct_ops(p.ops_map);
 		if (!link) {
 			attach_error(p.name, -errno, exit_before);
+			remove_added(pids, added, nr_pids);
 			goto out;
 		}
 		if (bpf_link__pin(link, PIN_LINK) || pin_maps(&p)) {
@@ -275,6 +365,7 @@ static int cmd_load(int argc, char **argv, bool swap)
 			      strerror(errno));
 			bpf_link__detach(link);
 			unpin_all();
+			remove_added(pids, added, nr_pids);
 			goto out;
 		}
 	} else {
@@ -285,6 +376,7 @@ static int cmd_load(int argc, char **argv, bool swap)
 		}
 		if (bpf_link__update_map(link, p.ops_map)) {
 			attach_error(p.name, -errno, exit_before);
+			remove_added(pids, added, nr_pids);
 			goto out;
 		}
 		/* The link holds the new policy whatever happens to the pins. */
@@ -331,6 +423,47 @@ static int cmd_unload(int argc, char **argv)
 out:
 	close(lock);
 	return ret;
+}
+
+static int cmd_target(int argc, char **argv)
+{
+	char buf[4096];
+	int i, pid, err;
+	char op;
+
+	if (argc < 2)
+		return usage_error("target needs add, del or list", NULL);
+	if (!strcmp(argv[1], "list")) {
+		if (argc > 2)
+			return usage_error("unexpected argument", argv[2]);
+		if (access(SYSFS_DIR, F_OK))
+			return error("this kernel has no tier_ext (CONFIG_TIER_EXT): "
+				     SYSFS_DIR " is missing");
+		read_sysfs("targets", buf, sizeof(buf));
+		if (*buf)
+			printf("%s\n", buf);
+		return 0;
+	}
+	if (!strcmp(argv[1], "add"))
+		op = '+';
+	else if (!strcmp(argv[1], "del"))
+		op = '-';
+	else
+		return usage_error("unknown target command", argv[1]);
+	if (argc < 3)
+		return usage_error("missing PID", NULL);
+	for (i = 2; i < argc; i++)
+		if (parse_pid(argv[i], &pid))
+			return usage_error("invalid PID", argv[i]);
+	if (check_root() || check_kernel())
+		return 1;
+	for (i = 2; i < argc; i++) {
+		parse_pid(argv[i], &pid);
+		err = target_write(op, pid);
+		if (err)
+			return target_error(op, pid, err);
+	}
+	return 0;
 }
 
 static void print_vmstat(void)
@@ -384,6 +517,11 @@ static int cmd_status(int argc, char **argv)
 	printf("policy:     %s\n", *buf ? buf : "-");
 	read_sysfs("enable_seq", buf, sizeof(buf));
 	printf("enable_seq: %s\n", buf);
+	read_sysfs("targets", buf, sizeof(buf));
+	for (char *c = buf; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	printf("targets:    %s\n", *buf ? buf : "-");
 	read_sysfs("exit_kind", buf, sizeof(buf));
 	printf("last_exit:  %s", buf);
 	read_sysfs("exit_reason", buf, sizeof(buf));
@@ -474,6 +612,8 @@ int main(int argc, char **argv)
 		return cmd_unload(argc, argv);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc, argv);
+	if (!strcmp(cmd, "target"))
+		return cmd_target(argc, argv);
 	if (!strcmp(cmd, "list"))
 		return cmd_list(argc, argv);
 	if (!strcmp(cmd, "help"))

@@ -13,11 +13,12 @@ echo "# host: tierctl argument handling (no VM needed)"
 "$top/selftests/run_tests.sh" "$vm/host.counts" \
 	"$st/tierctl_test:-t usage_errors -t usage_bad_policy_and_params -t usage_list_policies -t no_tier_ext_kernel"
 
-echo "# VM: booting the tier_ext kernel (fast node 512 MiB with the CPUs, slow node 1536 MiB)"
+echo "# VM: booting the tier_ext kernel (fast node 256 MiB with the CPUs, slow node 1280 MiB)"
 rm -f "$vm/share/vm.counts"
-"$top/scripts/tier-vm" --fast 512 --slow 1536 --timeout 2400 -- \
+"$top/scripts/tier-vm" --fast 256 --slow 1280 --timeout 2400 -- \
 	"$top/selftests/run_tests.sh" "$vm/share/vm.counts" \
-	"$st/tier_ext_core" "$st/tier_ext_swap" "$st/tierctl_test"
+	"$st/tier_ext_core" "$st/tier_ext_mm" "$st/tier_ext_swap" "$st/tierctl_test" \
+	"$st/demeter_test"
 vmrc=$?
 
 read -r hp hf hs < "$vm/host.counts"

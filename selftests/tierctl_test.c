@@ -155,9 +155,11 @@ FIXTURE_SETUP(cli)
 
 FIXTURE_TEARDOWN(cli)
 {
-	char out[OUT_LEN];
+	char out[OUT_LEN], pid[16];
 
 	tierctl(out, "unload");
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	tierctl(out, "target", "del", pid);
 }
 
 TEST_F(cli, load_status_swap_unload)
@@ -266,6 +268,44 @@ TEST_F(cli, init_failure_and_ejection_are_explained)
 	/* loading again replaces the ejected policy's leftovers */
 	ASSERT_EQ(0, tierctl(self->out, "load", "static"));
 	EXPECT_STREQ("static", tier_sysfs("ops"));
+}
+
+TEST_F(cli, targets)
+{
+	char pid[16], line[64];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	EXPECT_EQ(2, tierctl(self->out, "target"));
+	EXPECT_ONE_LINE(self->out, "tierctl: target needs add, del or list");
+	EXPECT_EQ(2, tierctl(self->out, "target", "add", "abc"));
+	EXPECT_ONE_LINE(self->out, "tierctl: invalid PID: abc");
+	EXPECT_EQ(2, tierctl(self->out, "target", "add"));
+	EXPECT_ONE_LINE(self->out, "tierctl: missing PID");
+	EXPECT_EQ(1, tierctl(self->out, "target", "add", "999999"));
+	EXPECT_ONE_LINE(self->out, "tierctl: no process 999999");
+	EXPECT_EQ(1, tierctl(self->out, "target", "del", pid));
+	snprintf(line, sizeof(line), "tierctl: process %s is not a target", pid);
+	EXPECT_ONE_LINE(self->out, line);
+
+	/* a failed load adds no target and loads nothing */
+	EXPECT_EQ(1, tierctl(self->out, "load", "static", "--pid", pid, "--pid", "999999"));
+	EXPECT_ONE_LINE(self->out, "tierctl: no process 999999");
+	EXPECT_STREQ("", tier_sysfs("targets"));
+	EXPECT_STREQ("disabled", tier_sysfs("state"));
+
+	ASSERT_EQ(0, tierctl(self->out, "load", "static", "--pid", pid));
+	EXPECT_STREQ(pid, tier_sysfs("targets"));
+	ASSERT_EQ(0, tierctl(self->out, "target", "list"));
+	snprintf(line, sizeof(line), "%s\n", pid);
+	EXPECT_STREQ(line, self->out);
+	ASSERT_EQ(0, tierctl(self->out, "status"));
+	snprintf(line, sizeof(line), "targets:    %s\n", pid);
+	EXPECT_NE(NULL, strstr(self->out, line));
+	EXPECT_EQ(1, tierctl(self->out, "target", "add", pid));
+	snprintf(line, sizeof(line), "tierctl: process %s is a target already", pid);
+	EXPECT_ONE_LINE(self->out, line);
+	ASSERT_EQ(0, tierctl(self->out, "target", "del", pid));
+	EXPECT_STREQ("", tier_sysfs("targets"));
 }
 
 TEST_HARNESS_MAIN

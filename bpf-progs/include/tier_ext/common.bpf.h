@@ -11,6 +11,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include <tier_ext/policy_abi.h>
 
 #ifndef NUMA_NO_NODE
@@ -25,6 +26,15 @@ s32 bpf_tier_node_tier(s32 nid) __ksym;
 s32 bpf_tier_demotion_target(s32 nid) __ksym;
 u64 bpf_tier_node_capacity(s32 nid) __ksym;
 u64 bpf_tier_node_free(s32 nid) __ksym;
+bool bpf_tier_is_target(s32 pid) __ksym;
+s64 bpf_tier_range_scan(s32 pid, u64 start, u64 end,
+			struct tier_ext_range_scan *scan, u32 flags) __ksym;
+s64 bpf_tier_migrate(s32 pid, struct tier_ext_migrate_args *args) __ksym;
+s64 bpf_tier_probe_pages(s32 pid, u64 *addrs, u32 addrs__sz) __ksym;
+
+/* Generic kfuncs policies use */
+struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
+void bpf_task_release(struct task_struct *p) __ksym;
 
 /*
  * bpf_tier_error(fmt, args...): eject this policy; the formatted message

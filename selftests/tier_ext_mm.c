@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tier_ext mechanisms: target processes, page-table scans and the
+ * migration engine, driven through the mm_probe test policy and checked
+ * with move_pages(2).
+ */
+#include <numaif.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "tier_test.h"
+
+#define MM_PROBE	"progs/mm_probe.bpf.o"
+#define PAGE		4096UL
+#define MiB		(1UL << 20)
+
+/* User-space copies of the kernel's and mm_probe's structures. */
+struct range_scan {
+	u64 pages[4];
+	u64 young;
+	u64 present;
+};
+
+struct migrate_args {
+	u64 start, end, cold_start, cold_end;
+	s32 nid, cold_nid;
+	u32 max_pages, flags;
+};
+
+enum { CMD_SCAN = 1, CMD_MIGRATE = 2 };
+enum { SCAN_CLEAR_YOUNG = 1, MIGRATE_EXCHANGE = 1 };
+
+struct cmd {
+	u64 seq;
+	u32 op, flags;
+	s32 pid, pad;
+	u64 start, end;
+	struct migrate_args margs;
+};
+
+struct result {
+	u64 seq;
+	int64_t ret;
+	struct range_scan scan;
+};
+
+FIXTURE(mm) {
+	struct tier_policy p;
+	struct bpf_link *link;
+	u64 seq;
+	bool target;
+};
+
+static int targets_write(const char *fmt, int pid)
+{
+	char buf[32];
+	int fd = open(TIER_SYSFS "/targets", O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(buf, sizeof(buf), fmt, pid);
+	if (write(fd, buf, strlen(buf)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+FIXTURE_SETUP(mm)
+{
+	memset(self, 0, sizeof(*self));
+	if (access(TIER_SYSFS, F_OK))
+		SKIP(return, "kernel without tier_ext");
+	if (access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "needs two NUMA nodes");
+	ASSERT_TRUE(tier_wait_state("disabled", 2000));
+	ASSERT_EQ(0, tier_test_load(&self->p, MM_PROBE, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	ASSERT_EQ(0, targets_write("%d", getpid()));
+	self->target = true;
+}
+
+FIXTURE_TEARDOWN(mm)
+{
+	if (self->target)
+		targets_write("-%d", getpid());
+	if (self->link) {
+		bpf_link__detach(self->link);
+		bpf_link__destroy(self->link);
+	}
+	if (self->p.obj)
+		tier_policy_close(&self->p);
+}
+
+/* Have the policy's next tick run a command; return its result. */
+static struct result run_cmd(FIXTURE_DATA(mm) *self, struct cmd c)
+{
+	int cfd = bpf_map__fd(bpf_object__find_map_by_name(self->p.obj, "cmd"));
+	int rfd = bpf_map__fd(bpf_object__find_map_by_name(self->p.obj, "result"));
+	struct result r = { .ret = -ETIMEDOUT };
+	u32 zero = 0;
+	int i;
+
+	c.seq = ++self->seq;
+	if (bpf_map_update_elem(cfd, &zero, &c, 0))
+		return r;
+	for (i = 0; i < 1000; i++) {
+		if (!bpf_map_lookup_elem(rfd, &zero, &r) && r.seq == c.seq)
+			return r;
+		tier_msleep(10);
+	}
+	r.ret = -ETIMEDOUT;
+	return r;
+}
+
+static struct result scan(FIXTURE_DATA(mm) *self, void *start, size_t len,
+			  u32 flags)
+{
+	struct cmd c = { .op = CMD_SCAN, .pid = getpid(), .flags = flags,
+			 .start = (u64)start, .end = (u64)start + len };
+
+	return run_cmd(self, c);
+}
+
+/* Queue a migration and wait for its migrate_done; returns pages moved. */
+static long migrate(FIXTURE_DATA(mm) *self, struct migrate_args a)
+{
+	struct cmd c = { .op = CMD_MIGRATE, .pid = getpid(), .margs = a };
+	struct result r = run_cmd(self, c);
+	int i;
+
+	if (r.ret <= 0)
+		return r.ret ? r.ret : -EIO;
+	for (i = 0; i < 3000; i++) {
+		if (TIER_BSS(&self->p, u64, "done_id") == (u64)r.ret)
+			return TIER_BSS(&self->p, u32, "done_moved");
+		tier_msleep(10);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Anonymous memory bound to a node, every page touched. */
+static char *alloc_on(size_t len, int nid)
+{
+	unsigned long mask = 1UL << nid;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	if (mbind(p, len, MPOL_BIND, &mask, 8 * sizeof(mask), 0)) {
+		munmap(p, len);
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i += PAGE)
+		p[i] = (char)(i / PAGE);
+	/* let migration pick other nodes later */
+	mbind(p, len, MPOL_DEFAULT, NULL, 0, 0);
+	return p;
+}
+
+/* How many of the pages of [p, p+len) are on each node (move_pages). */
+static void where(char *p, size_t len, long count[2])
+{
+	size_t n = len / PAGE, i;
+	void **pages = calloc(n, sizeof(*pages));
+	int *status = calloc(n, sizeof(*status));
+
+	count[0] = count[1] = 0;
+	for (i = 0; i < n; i++)
+		pages[i] = p + i * PAGE;
+	if (!move_pages(0, n, pages, NULL, status, 0))
+		for (i = 0; i < n; i++)
+			if (status[i] == 0 || status[i] == 1)
+				count[status[i]]++;
+	free(pages);
+	free(status);
+}
+
+static bool pattern_ok(char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i += PAGE)
+		if (p[i] != (char)(i / PAGE))
+			return false;
+	return true;
+}
+
+TEST_F(mm, targets_lifecycle)
+{
+	struct tier_policy second;
+	char list[256];
+	s32 *ev;
+	pid_t child;
+	int i, status;
+
+	EXPECT_EQ(1, TIER_BSS(&self->p, u32, "nr_target_events"));
+	ev = tier_test_var(&self->p, ".bss", "target_events");
+	ASSERT_NE(NULL, ev);
+	EXPECT_EQ(getpid(), ev[0]);
+	snprintf(list, sizeof(list), "%d", getpid());
+	EXPECT_STREQ(list, tier_sysfs("targets"));
+
+	EXPECT_EQ(-EEXIST, targets_write("%d", getpid()));
+	EXPECT_EQ(-ESRCH, targets_write("%d", 999999));
+	EXPECT_EQ(-ENOENT, targets_write("-%d", 999999));
+	EXPECT_EQ(-EINVAL, targets_write("x%d", 1));
+	EXPECT_EQ(-EINVAL, targets_write("%d", 0));
+
+	/* a target that exits is removed by the kernel */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		tier_msleep(300);
+		_exit(0);
+	}
+	ASSERT_EQ(0, targets_write("+%d", child));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	for (i = 0; i < 300 && TIER_BSS(&self->p, u32, "nr_target_events") < 3; i++)
+		tier_msleep(10);
+	ASSERT_EQ(3, TIER_BSS(&self->p, u32, "nr_target_events"));
+	ev = tier_test_var(&self->p, ".bss", "target_events");
+	EXPECT_EQ(child, ev[1]);
+	EXPECT_EQ(-child, ev[2]);
+	EXPECT_STREQ(list, tier_sysfs("targets"));
+
+	/* removal tells the policy; a new policy learns existing targets */
+	ASSERT_EQ(0, targets_write("-%d", getpid()));
+	ev = tier_test_var(&self->p, ".bss", "target_events");
+	EXPECT_EQ(-getpid(), ev[3]);
+	ASSERT_EQ(0, targets_write("%d", getpid()));
+	ASSERT_EQ(0, tier_test_load(&second, MM_PROBE, NULL));
+	ASSERT_EQ(0, bpf_link__update_map(self->link, second.ops_map));
+	EXPECT_EQ(1, TIER_BSS(&second, u32, "nr_target_events"));
+	EXPECT_EQ(getpid(), TIER_BSS(&second, s32, "target_events"));
+	bpf_link__detach(self->link);
+	tier_policy_close(&second);
+}
+
+TEST_F(mm, scan_counts_nodes_and_accesses)
+{
+	size_t len = 8 * MiB;
+	char *slow = alloc_on(len, 1), *fast = alloc_on(len, 0);
+	struct result r;
+
+	ASSERT_NE(NULL, slow);
+	ASSERT_NE(NULL, fast);
+	r = scan(self, slow, len, 0);
+	ASSERT_EQ(len / PAGE, r.ret);
+	EXPECT_EQ(len / PAGE, r.scan.pages[1]);
+	EXPECT_EQ(0, r.scan.pages[0]);
+	EXPECT_EQ(len / PAGE, r.scan.present);
+	r = scan(self, fast, len, 0);
+	EXPECT_EQ(len / PAGE, r.scan.pages[0]);
+
+	/* accessed bits: all set after touching, none right after clearing */
+	r = scan(self, slow, len, SCAN_CLEAR_YOUNG);
+	EXPECT_EQ(len / PAGE, r.scan.young);
+	r = scan(self, slow, len, SCAN_CLEAR_YOUNG);
+	EXPECT_EQ(0, r.scan.young);
+	for (size_t i = 0; i < len / 2; i += PAGE)
+		((volatile char *)slow)[i];
+	r = scan(self, slow, len, 0);
+	EXPECT_EQ(len / 2 / PAGE, r.scan.young);
+
+	/* untouched and unmapped ranges have nothing resident */
+	munmap(fast, len);
+	r = scan(self, fast, len, 0);
+	EXPECT_EQ(0, r.ret);
+	munmap(slow, len);
+}
+
+TEST_F(mm, scan_and_migrate_reject_bad_arguments)
+{
+	struct cmd c = { .op = CMD_SCAN, .pid = getpid(), .start = 0x1001, .end = 0x5000 };
+	struct migrate_args a = { .start = 0x1000, .end = 0x2000, .nid = 0 };
+
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);	/* unaligned */
+	c.start = 0x5000;
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);	/* empty */
+	c.start = 0x1000;
+	c.flags = 0x80;
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);	/* unknown flag */
+	c.flags = 0;
+	c.pid = 1;
+	EXPECT_EQ(-ESRCH, run_cmd(self, c).ret);	/* not a target */
+
+	a.flags = 0x80;
+	EXPECT_EQ(-EINVAL, migrate(self, a));
+	a.flags = MIGRATE_EXCHANGE;			/* no cold range */
+	EXPECT_EQ(-EINVAL, migrate(self, a));
+	a.flags = 0;
+	a.max_pages = 1 << 19;
+	EXPECT_EQ(-EINVAL, migrate(self, a));
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+
+	/* a node without memory is a policy bug: ejected */
+	a.max_pages = 0;
+	a.nid = 7;
+	EXPECT_EQ(-EINVAL, migrate(self, a));
+	ASSERT_TRUE(tier_wait_state("disabled", 5000));
+	EXPECT_STREQ("mm_probe: policy error detected by the kernel: invalid memory node 7",
+		     tier_sysfs("exit_reason"));
+}
+
+TEST_F(mm, migrate_moves_exactly_the_range)
+{
+	size_t len = 16 * MiB;
+	char *p = alloc_on(len, 1);
+	unsigned long long promoted = tier_vmstat("tier_ext_pages_promoted");
+	unsigned long long demoted = tier_vmstat("tier_ext_pages_demoted");
+	struct migrate_args a = { .nid = 0, .max_pages = 4096 };
+	long n[2];
+
+	ASSERT_NE(NULL, p);
+	where(p, len, n);
+	ASSERT_EQ(len / PAGE, n[1]);
+
+	/* the middle 4 MiB only */
+	a.start = (u64)p + 6 * MiB;
+	a.end = a.start + 4 * MiB;
+	EXPECT_EQ(1024, migrate(self, a));
+	where(p + 6 * MiB, 4 * MiB, n);
+	EXPECT_EQ(1024, n[0]);
+	where(p, 6 * MiB, n);
+	EXPECT_EQ(6 * MiB / PAGE, n[1]);
+	where(p + 10 * MiB, 6 * MiB, n);
+	EXPECT_EQ(6 * MiB / PAGE, n[1]);
+	EXPECT_EQ(promoted + 1024, tier_vmstat("tier_ext_pages_promoted"));
+
+	/* max_pages bounds a request */
+	a.start = (u64)p;
+	a.end = (u64)p + len;
+	a.max_pages = 100;
+	EXPECT_EQ(100, migrate(self, a));
+	/* and back down */
+	a.nid = 1;
+	a.max_pages = 4096;
+	EXPECT_EQ(1124, migrate(self, a));
+	where(p, len, n);
+	EXPECT_EQ(len / PAGE, n[1]);
+	EXPECT_EQ(demoted + 1124, tier_vmstat("tier_ext_pages_demoted"));
+	EXPECT_TRUE(pattern_ok(p, len));
+	munmap(p, len);
+}
+
+struct writer {
+	unsigned long *mem;
+	size_t words;
+	atomic_bool stop;
+	atomic_ulong rounds;
+	atomic_bool corrupt;
+};
+
+static void *write_and_check(void *arg)
+{
+	struct writer *w = arg;
+	unsigned long round;
+	size_t i;
+
+	for (round = 1; !atomic_load(&w->stop); round++) {
+		for (i = 0; i < w->words; i += 64)
+			w->mem[i] = i ^ round;
+		for (i = 0; i < w->words; i += 64)
+			if (w->mem[i] != (i ^ round))
+				atomic_store(&w->corrupt, true);
+		atomic_store(&w->rounds, round);
+	}
+	return NULL;
+}
+
+TEST_F(mm, migration_races_with_writes)
+{
+	size_t len = 8 * MiB;
+	char *p = alloc_on(len, 1);
+	struct writer w = { .mem = (unsigned long *)p, .words = len / 8 };
+	struct migrate_args a = { .start = (u64)p, .end = (u64)p + len,
+				  .max_pages = 4096 };
+	unsigned long long moved = 0;
+	pthread_t th;
+	int i;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pthread_create(&th, NULL, write_and_check, &w));
+	for (i = 0; i < 10; i++) {
+		long m;
+
+		a.nid = i % 2 ? 1 : 0;
+		m = migrate(self, a);
+		ASSERT_LE(0, m);
+		moved += m;
+	}
+	atomic_store(&w.stop, true);
+	pthread_join(th, NULL);
+	EXPECT_FALSE(atomic_load(&w.corrupt));
+	EXPECT_LT(0, atomic_load(&w.rounds));
+	EXPECT_LT(0, moved);
+	TH_LOG("10 migrations of 8 MiB under writes: %llu pages moved, %lu write rounds",
+	       moved, atomic_load(&w.rounds));
+	munmap(p, len);
+}
+
+TEST_F(mm, exchange_promotes_into_free_room)
+{
+	size_t len = 4 * MiB;
+	char *hot = alloc_on(len, 1), *cold = alloc_on(len, 0);
+	unsigned long long exchanged = tier_vmstat("tier_ext_pages_exchanged");
+	struct migrate_args a = { .start = (u64)hot, .end = (u64)hot + len,
+				  .cold_start = (u64)cold, .cold_end = (u64)cold + len,
+				  .nid = 0, .cold_nid = 1, .max_pages = 1024,
+				  .flags = MIGRATE_EXCHANGE };
+	long n[2];
+
+	ASSERT_NE(NULL, hot);
+	ASSERT_NE(NULL, cold);
+	/* the fast node has room: promotion only, the cold range stays */
+	EXPECT_EQ(1024, migrate(self, a));
+	where(hot, len, n);
+	EXPECT_EQ(1024, n[0]);
+	where(cold, len, n);
+	EXPECT_EQ(1024, n[0]);
+	EXPECT_EQ(exchanged, tier_vmstat("tier_ext_pages_exchanged"));
+	EXPECT_TRUE(pattern_ok(hot, len));
+	munmap(hot, len);
+	munmap(cold, len);
+}
+
+static long node_free_kb(int nid)
+{
+	char path[128], buf[4096], *s;
+	long kb = -1;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
+	if (tier_read_file(path, buf, sizeof(buf)))
+		return -1;
+	s = strstr(buf, "MemFree:");
+	if (s)
+		sscanf(s, "MemFree: %ld", &kb);
+	return kb;
+}
+
+TEST_F(mm, exchange_balances_when_fast_is_full)
+{
+	size_t len = 8 * MiB, fill;
+	char *hot = alloc_on(len, 1), *cold = alloc_on(len, 0), *ballast;
+	unsigned long long exchanged = tier_vmstat("tier_ext_pages_exchanged");
+	struct migrate_args a = { .start = (u64)hot, .end = (u64)hot + len,
+				  .cold_start = (u64)cold, .cold_end = (u64)cold + len,
+				  .nid = 0, .cold_nid = 1, .max_pages = 2048,
+				  .flags = MIGRATE_EXCHANGE };
+	long n[2], before0, moved;
+
+	ASSERT_NE(NULL, hot);
+	ASSERT_NE(NULL, cold);
+	/* fill the fast node until about 10 MiB are free */
+	fill = (size_t)node_free_kb(0) * 1024 - 10 * MiB;
+	ballast = alloc_on(fill, 0);
+	ASSERT_NE(NULL, ballast);
+	before0 = node_free_kb(0);
+
+	moved = migrate(self, a);
+	where(hot, len, n);
+	TH_LOG("exchange: moved %ld pages, hot range now %ld fast / %ld slow",
+	       moved, n[0], n[1]);
+	EXPECT_EQ(2048, n[0]);		/* every hot page promoted */
+	where(cold, len, n);
+	EXPECT_LE(512, n[1]);		/* room was made by demotion */
+	EXPECT_LT(exchanged, tier_vmstat("tier_ext_pages_exchanged"));
+	/* the fast node's usage stayed level (within the 1/64 margin) */
+	EXPECT_LT(labs(node_free_kb(0) - before0), 16 * 1024);
+	EXPECT_TRUE(pattern_ok(hot, len));
+	EXPECT_TRUE(pattern_ok(cold, len));
+	munmap(ballast, fill);
+	munmap(hot, len);
+	munmap(cold, len);
+}
+
+TEST_F(mm, unmapped_range_during_migration)
+{
+	size_t len = 32 * MiB;
+	char *p = alloc_on(len, 1);
+	struct cmd c = { .op = CMD_MIGRATE, .pid = getpid(),
+			 .margs = { .start = (u64)p, .end = (u64)p + len,
+				    .nid = 0, .max_pages = 8192 } };
+	struct result r;
+	int i;
+
+	ASSERT_NE(NULL, p);
+	r = run_cmd(self, c);
+	ASSERT_LT(0, r.ret);
+	munmap(p, len);
+	for (i = 0; i < 3000 && TIER_BSS(&self->p, u64, "done_id") != (u64)r.ret; i++)
+		tier_msleep(10);
+	EXPECT_EQ((u64)r.ret, TIER_BSS(&self->p, u64, "done_id"));
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+}
+
+TEST_F(mm, shared_and_mlocked_pages_stay)
+{
+	size_t len = 2 * MiB;
+	unsigned long mask = 2;
+	char *shared = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *locked = alloc_on(len, 1);
+	unsigned long long fail = tier_vmstat("tier_ext_migrate_fail_isolate");
+	struct migrate_args a = { .nid = 0, .max_pages = 512 };
+	int sync[2], status;
+	long n[2];
+	pid_t child;
+
+	ASSERT_NE(MAP_FAILED, shared);
+	ASSERT_NE(NULL, locked);
+	ASSERT_EQ(0, mbind(shared, len, MPOL_BIND, &mask, 64, 0));
+	memset(shared, 1, len);
+	/* a child shares the (copy-on-write) pages until told to go */
+	ASSERT_EQ(0, pipe(sync));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		char c;
+
+		close(sync[1]);
+		read(sync[0], &c, 1);
+		_exit(shared[0] == 1 ? 0 : 1);
+	}
+	close(sync[0]);
+	a.start = (u64)shared;
+	a.end = (u64)shared + len;
+	EXPECT_EQ(0, migrate(self, a));
+	where(shared, len, n);
+	EXPECT_EQ(len / PAGE, n[1]);
+
+	ASSERT_EQ(0, mlock(locked, len));
+	a.start = (u64)locked;
+	a.end = (u64)locked + len;
+	EXPECT_EQ(0, migrate(self, a));
+	where(locked, len, n);
+	EXPECT_EQ(len / PAGE, n[1]);
+	EXPECT_EQ(fail + 2 * len / PAGE, tier_vmstat("tier_ext_migrate_fail_isolate"));
+
+	close(sync[1]);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	munlock(locked, len);
+	munmap(locked, len);
+	munmap(shared, len);
+}
+
+TEST_F(mm, transparent_huge_pages_move_whole)
+{
+	size_t len = 8 * MiB;
+	unsigned long mask = 2;
+	char *raw = mmap(NULL, len + 2 * MiB, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = (char *)(((unsigned long)raw + 2 * MiB - 1) & ~(2 * MiB - 1));
+	struct migrate_args a = { .start = (u64)p, .end = (u64)p + len,
+				  .nid = 0, .max_pages = 4096 };
+	struct result r;
+	long n[2];
+
+	ASSERT_NE(MAP_FAILED, raw);
+	if (madvise(p, len, MADV_HUGEPAGE))
+		SKIP(return, "no transparent huge pages");
+	ASSERT_EQ(0, mbind(p, len, MPOL_BIND, &mask, 64, 0));
+	memset(p, 7, len);
+	mbind(p, len, MPOL_DEFAULT, NULL, 0, 0);
+	r = scan(self, p, len, 0);
+	ASSERT_EQ(len / PAGE, r.scan.pages[1]);
+	EXPECT_EQ(len / PAGE, migrate(self, a));
+	where(p, len, n);
+	EXPECT_EQ(len / PAGE, n[0]);
+	for (size_t i = 0; i < len; i += PAGE)
+		if (p[i] != 7) {
+			EXPECT_EQ(7, p[i]);
+			break;
+		}
+	munmap(raw, len + 2 * MiB);
+}
+
+TEST_HARNESS_MAIN
