@@ -513,8 +513,12 @@ TEST_F(mm, shared_and_mlocked_pages_stay)
 
 	ASSERT_NE(MAP_FAILED, shared);
 	ASSERT_NE(NULL, locked);
+	madvise(shared, len, MADV_NOHUGEPAGE);
 	ASSERT_EQ(0, mbind(shared, len, MPOL_BIND, &mask, 64, 0));
 	memset(shared, 1, len);
+	/* locked before the fork, and not inherited: only mlock keeps it */
+	ASSERT_EQ(0, madvise(locked, len, MADV_DONTFORK));
+	ASSERT_EQ(0, mlock(locked, len));
 	/* a child shares the (copy-on-write) pages until told to go */
 	ASSERT_EQ(0, pipe(sync));
 	child = fork();
@@ -533,7 +537,6 @@ TEST_F(mm, shared_and_mlocked_pages_stay)
 	where(shared, len, n);
 	EXPECT_EQ(len / PAGE, n[1]);
 
-	ASSERT_EQ(0, mlock(locked, len));
 	a.start = (u64)locked;
 	a.end = (u64)locked + len;
 	EXPECT_EQ(0, migrate(self, a));
