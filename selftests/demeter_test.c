@@ -35,19 +35,11 @@ FIXTURE_SETUP(demeter)
 
 FIXTURE_TEARDOWN(demeter)
 {
-	char pid[16];
-	int fd;
-
 	if (self->hammering) {
 		atomic_store(&self->h.stop, true);
 		pthread_join(self->hammer, NULL);
 	}
-	snprintf(pid, sizeof(pid), "-%d", getpid());
-	fd = open(TIER_SYSFS "/targets", O_WRONLY);
-	if (fd >= 0) {
-		write(fd, pid, strlen(pid));
-		close(fd);
-	}
+	tier_targets_write("-%d", getpid());
 	if (self->link) {
 		bpf_link__detach(self->link);
 		bpf_link__destroy(self->link);
@@ -56,18 +48,6 @@ FIXTURE_TEARDOWN(demeter)
 		tier_policy_close(&self->p);
 	if (self->h.base)
 		munmap(self->h.base, self->h.total);
-}
-
-static int add_self(void)
-{
-	char pid[16];
-	int fd = open(TIER_SYSFS "/targets", O_WRONLY), ret;
-
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	ret = fd < 0 || write(fd, pid, strlen(pid)) < 0 ? -1 : 0;
-	if (fd >= 0)
-		close(fd);
-	return ret;
 }
 
 static unsigned long long stat_of(FIXTURE_DATA(demeter) *self, const char *name)
@@ -131,7 +111,7 @@ TEST_F_TIMEOUT(demeter, finds_and_follows_the_hot_set, 720)
 	self->hammering = true;
 
 	ASSERT_EQ(0, attach(self, NULL));
-	ASSERT_EQ(0, add_self());
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
 	epochs0 = stat_of(self, "epochs");
 	t90 = wait_share(self, off, hot, 0.9, 360, &share);
 	EXPECT_GE(share, 0.9);
@@ -180,7 +160,7 @@ TEST_F_TIMEOUT(demeter, uniform_access_does_not_thrash, 300)
 	ASSERT_EQ(0, pthread_create(&self->hammer, NULL, hotset_hammer, &self->h));
 	self->hammering = true;
 	ASSERT_EQ(0, attach(self, NULL));
-	ASSERT_EQ(0, add_self());
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
 	epochs0 = stat_of(self, "epochs");
 	while (stat_of(self, "epochs") < epochs0 + 40)
 		tier_msleep(500);
@@ -209,7 +189,7 @@ TEST_F_TIMEOUT(demeter, split_rank_merge_with_injected_samples, 300)
 
 	ASSERT_EQ(0, hotset_setup(&self->h, 64 * MiB, 0, 0, -1));
 	ASSERT_EQ(0, attach(self, params));
-	ASSERT_EQ(0, add_self());
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
 	EXPECT_EQ(2, stat_of(self, "ranges"));	/* heap and mmap area */
 
 	/* one 2 MiB-aligned spot of the area gets all the samples */
@@ -253,7 +233,7 @@ TEST_F_TIMEOUT(demeter, hot_swap_under_load_keeps_data, 300)
 	ASSERT_EQ(0, hotset_setup(&self->h, 512 * MiB, 384 * MiB, 64 * MiB, 1));
 	ASSERT_EQ(0, pthread_create(&self->hammer, NULL, hotset_hammer, &self->h));
 	self->hammering = true;
-	ASSERT_EQ(0, add_self());
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
 	ASSERT_EQ(0, tier_test_load(&stat, "../policies/static.bpf.o", NULL));
 	self->link = bpf_map__attach_struct_ops(stat.ops_map);
 	ASSERT_NE(NULL, self->link);

@@ -54,20 +54,6 @@ FIXTURE(mm) {
 	bool target;
 };
 
-static int targets_write(const char *fmt, int pid)
-{
-	char buf[32];
-	int fd = open(TIER_SYSFS "/targets", O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(buf, sizeof(buf), fmt, pid);
-	if (write(fd, buf, strlen(buf)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 FIXTURE_SETUP(mm)
 {
 	memset(self, 0, sizeof(*self));
@@ -79,14 +65,14 @@ FIXTURE_SETUP(mm)
 	ASSERT_EQ(0, tier_test_load(&self->p, MM_PROBE, NULL));
 	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
 	ASSERT_NE(NULL, self->link);
-	ASSERT_EQ(0, targets_write("%d", getpid()));
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
 	self->target = true;
 }
 
 FIXTURE_TEARDOWN(mm)
 {
 	if (self->target)
-		targets_write("-%d", getpid());
+		tier_targets_write("-%d", getpid());
 	if (self->link) {
 		bpf_link__detach(self->link);
 		bpf_link__destroy(self->link);
@@ -204,11 +190,11 @@ TEST_F(mm, targets_lifecycle)
 	snprintf(list, sizeof(list), "%d", getpid());
 	EXPECT_STREQ(list, tier_sysfs("targets"));
 
-	EXPECT_EQ(-EEXIST, targets_write("%d", getpid()));
-	EXPECT_EQ(-ESRCH, targets_write("%d", 999999));
-	EXPECT_EQ(-ENOENT, targets_write("-%d", 999999));
-	EXPECT_EQ(-EINVAL, targets_write("x%d", 1));
-	EXPECT_EQ(-EINVAL, targets_write("%d", 0));
+	EXPECT_EQ(-EEXIST, tier_targets_write("%d", getpid()));
+	EXPECT_EQ(-ESRCH, tier_targets_write("%d", 999999));
+	EXPECT_EQ(-ENOENT, tier_targets_write("-%d", 999999));
+	EXPECT_EQ(-EINVAL, tier_targets_write("x%d", 1));
+	EXPECT_EQ(-EINVAL, tier_targets_write("%d", 0));
 
 	/* a target that exits is removed by the kernel */
 	child = fork();
@@ -217,7 +203,7 @@ TEST_F(mm, targets_lifecycle)
 		tier_msleep(300);
 		_exit(0);
 	}
-	ASSERT_EQ(0, targets_write("+%d", child));
+	ASSERT_EQ(0, tier_targets_write("+%d", child));
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	for (i = 0; i < 300 && TIER_BSS(&self->p, u32, "nr_target_events") < 3; i++)
 		tier_msleep(10);
@@ -228,10 +214,10 @@ TEST_F(mm, targets_lifecycle)
 	EXPECT_STREQ(list, tier_sysfs("targets"));
 
 	/* removal tells the policy; a new policy learns existing targets */
-	ASSERT_EQ(0, targets_write("-%d", getpid()));
+	ASSERT_EQ(0, tier_targets_write("-%d", getpid()));
 	ev = tier_test_var(&self->p, ".bss", "target_events");
 	EXPECT_EQ(-getpid(), ev[3]);
-	ASSERT_EQ(0, targets_write("%d", getpid()));
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
 	ASSERT_EQ(0, tier_test_load(&second, MM_PROBE, NULL));
 	ASSERT_EQ(0, bpf_link__update_map(self->link, second.ops_map));
 	EXPECT_EQ(1, TIER_BSS(&second, u32, "nr_target_events"));

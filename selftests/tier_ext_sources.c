@@ -18,20 +18,6 @@ FIXTURE(src) {
 	struct bpf_link *link;
 };
 
-static int targets_write(const char *fmt, int pid)
-{
-	char buf[32];
-	int fd = open(TIER_SYSFS "/targets", O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(buf, sizeof(buf), fmt, pid);
-	if (write(fd, buf, strlen(buf)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 FIXTURE_SETUP(src)
 {
 	memset(self, 0, sizeof(*self));
@@ -41,12 +27,12 @@ FIXTURE_SETUP(src)
 	ASSERT_EQ(0, tier_test_load(&self->p, SAMPLER, NULL));
 	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
 	ASSERT_NE(NULL, self->link);
-	ASSERT_EQ(0, targets_write("%d", getpid()));
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
 }
 
 FIXTURE_TEARDOWN(src)
 {
-	targets_write("-%d", getpid());
+	tier_targets_write("-%d", getpid());
 	if (self->link) {
 		bpf_link__detach(self->link);
 		bpf_link__destroy(self->link);

@@ -103,10 +103,10 @@ static inline unsigned long long tier_vmstat(const char *name)
 	return found;
 }
 
-/* Write raw text to the injection file; returns 0 or -errno. */
-static inline int tier_inject_raw(const char *text)
+/* Write @text to a file (sysfs, debugfs) in one write; 0 or -errno. */
+static inline int tier_write_file(const char *path, const char *text)
 {
-	int fd = open(TIER_INJECT, O_WRONLY);
+	int fd = open(path, O_WRONLY);
 	ssize_t n;
 
 	if (fd < 0)
@@ -114,6 +114,21 @@ static inline int tier_inject_raw(const char *text)
 	n = write(fd, text, strlen(text));
 	close(fd);
 	return n < 0 ? -errno : 0;
+}
+
+/* Write raw text to the injection file; returns 0 or -errno. */
+static inline int tier_inject_raw(const char *text)
+{
+	return tier_write_file(TIER_INJECT, text);
+}
+
+/* Write @fmt (e.g. "+%d", "-%d") with @pid to the target set. */
+static inline int tier_targets_write(const char *fmt, int pid)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), fmt, pid);
+	return tier_write_file(TIER_SYSFS "/targets", buf);
 }
 
 static inline int tier_inject(int pid, unsigned long long vaddr, int nid,
