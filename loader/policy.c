@@ -188,6 +188,52 @@ static int collect_params(struct tier_policy *p, const char *path, char *err)
 	return 0;
 }
 
+/*
+ * A parameter named after an integer member of struct tier_ext_ops (such
+ * as numa_scan_ms) also sets that member: the kernel reads the member,
+ * the policy the parameter. Called for every value a parameter takes.
+ */
+static void sync_ops_member(struct tier_policy *p, const struct tier_param *prm)
+{
+	const struct btf *btf = bpf_object__btf(p->obj);
+	const struct btf_type *t, *mt;
+	const struct btf_member *m;
+	long long v = tier_param_value(prm);
+	size_t size;
+	char *data;
+	int i;
+
+	data = bpf_map__initial_value(p->ops_map, &size);
+	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(p->ops_map));
+	if (!data || !t)
+		return;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		size_t off = btf_member_bit_offset(t, i) / 8;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), prm->desc->name))
+			continue;
+		mt = btf__type_by_id(btf, btf__resolve_type(btf, m->type));
+		if (!mt || !btf_is_int(mt) || off + mt->size > size)
+			return;
+		switch (mt->size) {
+		case 1:
+			*(__u8 *)(data + off) = v;
+			break;
+		case 2:
+			*(__u16 *)(data + off) = v;
+			break;
+		case 4:
+			*(__u32 *)(data + off) = v;
+			break;
+		case 8:
+			*(__u64 *)(data + off) = v;
+			break;
+		}
+		return;
+	}
+}
+
 int tier_policy_open(struct tier_policy *p, const char *path, char *err)
 {
 	const struct btf *btf;
@@ -224,6 +270,8 @@ int tier_policy_open(struct tier_policy *p, const char *path, char *err)
 	ret = collect_params(p, path, err);
 	if (ret)
 		goto err_close;
+	for (n = 0; n < p->nr_params; n++)
+		sync_ops_member(p, &p->params[n]);
 	return 0;
 
 err_close:
@@ -299,6 +347,7 @@ int tier_policy_set_param(struct tier_policy *p, const char *assign, char *err)
 	default:
 		*(long long *)prm->value = v;
 	}
+	sync_ops_member(p, prm);
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #define PIN_STATS	PIN_DIR "/stats"
 #define PIN_RODATA	PIN_DIR "/rodata"
 #define BPF_FS_MAGIC_	0xcafe4a11
+#define CGROUP2_SUPER_MAGIC_	0x63677270
 
 #define MAX_PARAMS_ARGS	TIER_MAX_PARAMS
 
@@ -39,13 +40,16 @@ static const char usage_text[] =
 "Usage: tierctl [-v] COMMAND [ARGS]\n"
 "\n"
 "Commands:\n"
-"  load POLICY [--param NAME=VALUE]... [--pid PID]...\n"
+"  load POLICY [--param NAME=VALUE]... [--pid PID]... [--cgroup PATH | --all]\n"
 "                                        attach a policy (and add targets)\n"
-"  swap POLICY [--param NAME=VALUE]... [--pid PID]...\n"
+"  swap POLICY [--param NAME=VALUE]... [--pid PID]... [--cgroup PATH | --all]\n"
 "                                        replace the attached policy atomically\n"
 "  unload                                detach the policy\n"
 "  target add|del PID...                 add or remove target processes\n"
 "  target list                           list target processes\n"
+"  target rule [none | all | cgroup PATH]\n"
+"                                        show or set the rule that adds targets:\n"
+"                                        every process, or those of a cgroup v2\n"
 "  status                                state, policy, targets, last exit, counters\n"
 "  list                                  installed policies and their parameters\n"
 "\n"
@@ -115,6 +119,66 @@ static int check_kernel(void)
 		return error(BPFFS " is not a BPF file system "
 			     "(mount -t bpf bpf " BPFFS ")");
 	return 0;
+}
+
+/* The kernel refuses too; this says what to do about it. */
+static int check_numa_balancing(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/numa_balancing", "r");
+	int mode = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &mode) != 1)
+			mode = 0;
+		fclose(f);
+	}
+	if (mode & 2)
+		return error("NUMA balancing is in memory tiering mode "
+			     "(kernel.numa_balancing=%d) and would fight the policy; "
+			     "turn it off first: sysctl kernel.numa_balancing=0", mode);
+	return 0;
+}
+
+/*
+ * The target_rule line for "none", "all" or "cgroup PATH": a cgroup is
+ * named by its id, the inode number of its cgroup2 directory.
+ */
+static int rule_line(const char *kind, const char *path, char *buf, size_t len)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (!strcmp(kind, "none") || !strcmp(kind, "all")) {
+		if (path)
+			return usage_error("unexpected argument", path);
+		snprintf(buf, len, "%s", kind);
+		return 0;
+	}
+	if (strcmp(kind, "cgroup"))
+		return usage_error("unknown rule (none, all or cgroup PATH)", kind);
+	if (!path)
+		return usage_error("cgroup needs a PATH", NULL);
+	if (stat(path, &st) || statfs(path, &sfs))
+		return error("cannot use cgroup %s: %s", path, strerror(errno));
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC_ || !S_ISDIR(st.st_mode))
+		return error("%s is not a cgroup v2 directory", path);
+	snprintf(buf, len, "cgroup %llu", (unsigned long long)st.st_ino);
+	return 0;
+}
+
+static int write_rule(const char *line)
+{
+	int fd = open(SYSFS_DIR "/target_rule", O_WRONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return error("cannot open " SYSFS_DIR "/target_rule: %s",
+			     strerror(errno));
+	if (write(fd, line, strlen(line)) < 0)
+		ret = error("cannot set the target rule '%s': %s", line,
+			    strerror(errno));
+	close(fd);
+	return ret;
 }
 
 static int check_root(void)
@@ -192,16 +256,32 @@ static int parse_pid(const char *s, int *pid)
 
 static int parse_policy_args(int argc, char **argv, const char **name,
 			     const char **params, int *nr_params,
-			     int *pids, int *nr_pids)
+			     int *pids, int *nr_pids, char *rule, size_t rule_len)
 {
 	int i;
 
 	*name = NULL;
 	*nr_params = 0;
 	*nr_pids = 0;
+	*rule = '\0';
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
+		if (!strcmp(a, "--all") || !strcmp(a, "--cgroup")) {
+			if (*rule)
+				return usage_error("only one of --all and --cgroup", a);
+			if (!strcmp(a, "--all")) {
+				snprintf(rule, rule_len, "all");
+				continue;
+			}
+			if (++i == argc)
+				return usage_error("--cgroup needs a PATH", NULL);
+			int err = rule_line("cgroup", argv[i], rule, rule_len);
+
+			if (err)
+				return err;
+			continue;
+		}
 		if (!strcmp(a, "--pid")) {
 			if (++i == argc)
 				return usage_error("--pid needs a PID", NULL);
@@ -289,19 +369,28 @@ static int add_targets(const int *pids, bool *added, int nr)
 	return 0;
 }
 
+/* Undo what cmd_load() did to the targets before a failed attach. */
+static void undo_targets(const int *pids, const bool *added, int nr,
+			 const char *rule, const char *old_rule)
+{
+	remove_added(pids, added, nr);
+	if (*rule && *old_rule)
+		write_rule(old_rule);
+}
+
 static int cmd_load(int argc, char **argv, bool swap)
 {
 	const char *params[MAX_PARAMS_ARGS], *name;
 	int pids[MAX_PARAMS_ARGS], nr_pids;
 	bool added[MAX_PARAMS_ARGS] = { false };
 	char path[4096], err[TIER_ERR_LEN], state[64], ops[160];
-	char exit_before[1200];
+	char exit_before[1200], rule[64], old_rule[64];
 	struct bpf_link *link = NULL;
 	struct tier_policy p;
 	int nr_params, i, ret, lock;
 
 	ret = parse_policy_args(argc, argv, &name, params, &nr_params, pids,
-				&nr_pids);
+				&nr_pids, rule, sizeof(rule));
 	if (ret)
 		return ret;
 	if (tier_policy_resolve(name, path, sizeof(path), err))
@@ -314,7 +403,7 @@ static int cmd_load(int argc, char **argv, bool swap)
 			return error("%s", err);
 		}
 	}
-	if (check_root() || check_kernel()) {
+	if (check_root() || check_kernel() || check_numa_balancing()) {
 		tier_policy_close(&p);
 		return 1;
 	}
@@ -350,14 +439,19 @@ static int cmd_load(int argc, char **argv, bool swap)
 		goto out;
 	}
 	read_sysfs("exit_reason", exit_before, sizeof(exit_before));
+	read_sysfs("target_rule", old_rule, sizeof(old_rule));
 	if (add_targets(pids, added, nr_pids))
 		goto out;
+	if (*rule && write_rule(rule)) {
+		remove_added(pids, added, nr_pids);
+		goto out;
+	}
 
 	if (!swap) {
 		link = bpf_map__attach_struct_ops(p.ops_map);
 		if (!link) {
 			attach_error(p.name, -errno, exit_before);
-			remove_added(pids, added, nr_pids);
+			undo_targets(pids, added, nr_pids, rule, old_rule);
 			goto out;
 		}
 		if (bpf_link__pin(link, PIN_LINK) || pin_maps(&p)) {
@@ -365,7 +459,7 @@ static int cmd_load(int argc, char **argv, bool swap)
 			      strerror(errno));
 			bpf_link__detach(link);
 			unpin_all();
-			remove_added(pids, added, nr_pids);
+			undo_targets(pids, added, nr_pids, rule, old_rule);
 			goto out;
 		}
 	} else {
@@ -376,7 +470,7 @@ static int cmd_load(int argc, char **argv, bool swap)
 		}
 		if (bpf_link__update_map(link, p.ops_map)) {
 			attach_error(p.name, -errno, exit_before);
-			remove_added(pids, added, nr_pids);
+			undo_targets(pids, added, nr_pids, rule, old_rule);
 			goto out;
 		}
 		/* The link holds the new policy whatever happens to the pins. */
@@ -432,7 +526,25 @@ static int cmd_target(int argc, char **argv)
 	char op;
 
 	if (argc < 2)
-		return usage_error("target needs add, del or list", NULL);
+		return usage_error("target needs add, del, list or rule", NULL);
+	if (!strcmp(argv[1], "rule")) {
+		if (access(SYSFS_DIR, F_OK))
+			return error("this kernel has no tier_ext (CONFIG_TIER_EXT): "
+				     SYSFS_DIR " is missing");
+		if (argc == 2) {
+			read_sysfs("target_rule", buf, sizeof(buf));
+			printf("%s\n", buf);
+			return 0;
+		}
+		if (argc > 4)
+			return usage_error("unexpected argument", argv[4]);
+		err = rule_line(argv[2], argc > 3 ? argv[3] : NULL, buf, sizeof(buf));
+		if (err)
+			return err;
+		if (check_root())
+			return 1;
+		return write_rule(buf);
+	}
 	if (!strcmp(argv[1], "list")) {
 		if (argc > 2)
 			return usage_error("unexpected argument", argv[2]);
@@ -522,6 +634,8 @@ static int cmd_status(int argc, char **argv)
 		if (*c == '\n')
 			*c = ' ';
 	printf("targets:    %s\n", *buf ? buf : "-");
+	read_sysfs("target_rule", buf, sizeof(buf));
+	printf("rule:       %s\n", *buf ? buf : "-");
 	read_sysfs("exit_kind", buf, sizeof(buf));
 	printf("last_exit:  %s", buf);
 	read_sysfs("exit_reason", buf, sizeof(buf));

@@ -26,6 +26,7 @@
  */
 #include <tier_ext/common.bpf.h>
 #include <tier_ext/range_tree.bpf.h>
+#include <tier_ext/target_areas.bpf.h>
 
 char _license[] SEC("license") = "GPL";
 
@@ -64,7 +65,6 @@ struct demeter_stats {
 };
 TIER_STATS(struct demeter_stats)
 
-#define GIB		(1ULL << 30)
 #define PROBE_BATCH	512
 #define MAX_REQS	32
 #define MAX_COLD	32
@@ -160,50 +160,25 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(demeter_init)
 
 void BPF_STRUCT_OPS_SLEEPABLE(demeter_target_add, s32 pid)
 {
-	struct task_struct *task;
-	struct mm_struct *mm;
-	u64 total = 0, cover, heap, mmap_top, heap_end, mmap_start;
-	s32 nid, t;
+	struct tier_area heap, mmap;
+	s32 t;
 
 	if (rt_find_tree(pid) >= 0)
 		return;
-	task = bpf_task_from_pid(pid);
-	if (!task)
+	if (tier_target_areas(pid, &heap, &mmap))
 		return;
-	mm = task->mm;
-	heap = mm ? BPF_CORE_READ(mm, start_brk) : 0;
-	mmap_top = mm ? BPF_CORE_READ(mm, mmap_base) : 0;
-	bpf_task_release(task);
-	if (!mmap_top)
-		return;
-
-	for (nid = 0; nid < 64; nid++) {
-		if (nid >= bpf_tier_nr_node_ids())
-			break;
-		if (bpf_tier_node_has_memory(nid))
-			total += bpf_tier_node_capacity(nid) * 4096;
-	}
-	/* 2 x memory, rounded up to 1 GiB, below mmap_base and above brk */
-	cover = 2 * ((total + GIB - 1) & ~(GIB - 1));
-	heap &= ~(GIB - 1);
-	heap_end = heap + cover;
-	mmap_top = (mmap_top + GIB - 1) & ~(GIB - 1);
-	mmap_start = mmap_top > cover ? mmap_top - cover : 0;
-	if (heap_end > mmap_start)
-		heap_end = mmap_start;
-
 	t = rt_tree_create(pid);
 	if (t < 0) {
 		tier_stat_inc(samples_discarded);
 		return;
 	}
-	if (heap && heap < heap_end)
-		rt_insert(t, RT_NONE, heap, heap_end, 0, epoch_no);
+	if (heap.start < heap.end)
+		rt_insert(t, RT_NONE, heap.start, heap.end, 0, epoch_no);
 	{
 		struct rt_tree *tr = rt_tree(t);
 		s32 last = tr ? tr->head : RT_NONE;
 
-		rt_insert(t, last, mmap_start, mmap_top, 0, epoch_no);
+		rt_insert(t, last, mmap.start, mmap.end, 0, epoch_no);
 		tr = rt_tree(t);
 		if (tr)
 			tier_stat_add(ranges, tr->nr);

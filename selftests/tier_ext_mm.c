@@ -4,10 +4,12 @@
  * migration engine, driven through the mm_probe test policy and checked
  * with move_pages(2).
  */
-#include <numaif.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -128,53 +130,6 @@ static long migrate(FIXTURE_DATA(mm) *self, struct migrate_args a)
 	return -ETIMEDOUT;
 }
 
-/* Anonymous memory bound to a node, every page touched. */
-static char *alloc_on(size_t len, int nid)
-{
-	unsigned long mask = 1UL << nid;
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	madvise(p, len, MADV_NOHUGEPAGE);
-	if (mbind(p, len, MPOL_BIND, &mask, 8 * sizeof(mask), 0)) {
-		munmap(p, len);
-		return NULL;
-	}
-	for (size_t i = 0; i < len; i += PAGE)
-		p[i] = (char)(i / PAGE);
-	/* let migration pick other nodes later */
-	mbind(p, len, MPOL_DEFAULT, NULL, 0, 0);
-	return p;
-}
-
-/* How many of the pages of [p, p+len) are on each node (move_pages). */
-static void where(char *p, size_t len, long count[2])
-{
-	size_t n = len / PAGE, i;
-	void **pages = calloc(n, sizeof(*pages));
-	int *status = calloc(n, sizeof(*status));
-
-	count[0] = count[1] = 0;
-	for (i = 0; i < n; i++)
-		pages[i] = p + i * PAGE;
-	if (!move_pages(0, n, pages, NULL, status, 0))
-		for (i = 0; i < n; i++)
-			if (status[i] == 0 || status[i] == 1)
-				count[status[i]]++;
-	free(pages);
-	free(status);
-}
-
-static bool pattern_ok(char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i += PAGE)
-		if (p[i] != (char)(i / PAGE))
-			return false;
-	return true;
-}
-
 TEST_F(mm, targets_lifecycle)
 {
 	struct tier_policy second;
@@ -229,7 +184,7 @@ TEST_F(mm, targets_lifecycle)
 TEST_F(mm, scan_counts_nodes_and_accesses)
 {
 	size_t len = 8 * MiB;
-	char *slow = alloc_on(len, 1), *fast = alloc_on(len, 0);
+	char *slow = tier_alloc_on(len, 1), *fast = tier_alloc_on(len, 0);
 	struct result r;
 
 	ASSERT_NE(NULL, slow);
@@ -271,9 +226,26 @@ TEST_F(mm, scan_and_migrate_reject_bad_arguments)
 	c.flags = 0x80;
 	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);	/* unknown flag */
 	c.flags = 0;
+	c.end = 1ULL << 63;
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);	/* beyond user space */
+	c.start = 0x10000;
+	c.end = 0x20000;
+	EXPECT_EQ(0, run_cmd(self, c).ret);		/* not mapped: nothing */
 	c.pid = 1;
 	EXPECT_EQ(-ESRCH, run_cmd(self, c).ret);	/* not a target */
+	c.pid = -5;
+	EXPECT_EQ(-ESRCH, run_cmd(self, c).ret);	/* not a pid */
 
+	a.end = ~0ULL & ~4095ULL;
+	EXPECT_EQ(-EINVAL, migrate(self, a));		/* beyond user space */
+	a.start = 0x1001;
+	a.end = 0x2000;
+	EXPECT_EQ(-EINVAL, migrate(self, a));		/* unaligned */
+	a.start = 0x10000;
+	a.end = 0x20000;
+	EXPECT_EQ(0, migrate(self, a));			/* not mapped: nothing */
+	a.start = 0x1000;
+	a.end = 0x2000;
 	a.flags = 0x80;
 	EXPECT_EQ(-EINVAL, migrate(self, a));
 	a.flags = MIGRATE_EXCHANGE;			/* no cold range */
@@ -295,25 +267,25 @@ TEST_F(mm, scan_and_migrate_reject_bad_arguments)
 TEST_F(mm, migrate_moves_exactly_the_range)
 {
 	size_t len = 16 * MiB;
-	char *p = alloc_on(len, 1);
+	char *p = tier_alloc_on(len, 1);
 	unsigned long long promoted = tier_vmstat("tier_ext_pages_promoted");
 	unsigned long long demoted = tier_vmstat("tier_ext_pages_demoted");
 	struct migrate_args a = { .nid = 0, .max_pages = 4096 };
 	long n[2];
 
 	ASSERT_NE(NULL, p);
-	where(p, len, n);
+	tier_where(p, len, n);
 	ASSERT_EQ(len / PAGE, n[1]);
 
 	/* the middle 4 MiB only */
 	a.start = (u64)p + 6 * MiB;
 	a.end = a.start + 4 * MiB;
 	EXPECT_EQ(1024, migrate(self, a));
-	where(p + 6 * MiB, 4 * MiB, n);
+	tier_where(p + 6 * MiB, 4 * MiB, n);
 	EXPECT_EQ(1024, n[0]);
-	where(p, 6 * MiB, n);
+	tier_where(p, 6 * MiB, n);
 	EXPECT_EQ(6 * MiB / PAGE, n[1]);
-	where(p + 10 * MiB, 6 * MiB, n);
+	tier_where(p + 10 * MiB, 6 * MiB, n);
 	EXPECT_EQ(6 * MiB / PAGE, n[1]);
 	EXPECT_EQ(promoted + 1024, tier_vmstat("tier_ext_pages_promoted"));
 
@@ -326,10 +298,10 @@ TEST_F(mm, migrate_moves_exactly_the_range)
 	a.nid = 1;
 	a.max_pages = 4096;
 	EXPECT_EQ(1124, migrate(self, a));
-	where(p, len, n);
+	tier_where(p, len, n);
 	EXPECT_EQ(len / PAGE, n[1]);
 	EXPECT_EQ(demoted + 1124, tier_vmstat("tier_ext_pages_demoted"));
-	EXPECT_TRUE(pattern_ok(p, len));
+	EXPECT_TRUE(tier_pattern_ok(p, len));
 	munmap(p, len);
 }
 
@@ -361,7 +333,7 @@ static void *write_and_check(void *arg)
 TEST_F(mm, migration_races_with_writes)
 {
 	size_t len = 8 * MiB;
-	char *p = alloc_on(len, 1);
+	char *p = tier_alloc_on(len, 1);
 	struct writer w = { .mem = (unsigned long *)p, .words = len / 8 };
 	struct migrate_args a = { .start = (u64)p, .end = (u64)p + len,
 				  .max_pages = 4096 };
@@ -392,7 +364,7 @@ TEST_F(mm, migration_races_with_writes)
 TEST_F(mm, exchange_promotes_into_free_room)
 {
 	size_t len = 4 * MiB;
-	char *hot = alloc_on(len, 1), *cold = alloc_on(len, 0);
+	char *hot = tier_alloc_on(len, 1), *cold = tier_alloc_on(len, 0);
 	unsigned long long exchanged = tier_vmstat("tier_ext_pages_exchanged");
 	struct migrate_args a = { .start = (u64)hot, .end = (u64)hot + len,
 				  .cold_start = (u64)cold, .cold_end = (u64)cold + len,
@@ -404,12 +376,12 @@ TEST_F(mm, exchange_promotes_into_free_room)
 	ASSERT_NE(NULL, cold);
 	/* the fast node has room: promotion only, the cold range stays */
 	EXPECT_EQ(1024, migrate(self, a));
-	where(hot, len, n);
+	tier_where(hot, len, n);
 	EXPECT_EQ(1024, n[0]);
-	where(cold, len, n);
+	tier_where(cold, len, n);
 	EXPECT_EQ(1024, n[0]);
 	EXPECT_EQ(exchanged, tier_vmstat("tier_ext_pages_exchanged"));
-	EXPECT_TRUE(pattern_ok(hot, len));
+	EXPECT_TRUE(tier_pattern_ok(hot, len));
 	munmap(hot, len);
 	munmap(cold, len);
 }
@@ -431,7 +403,7 @@ static long node_free_kb(int nid)
 TEST_F(mm, exchange_balances_when_fast_is_full)
 {
 	size_t len = 8 * MiB, fill;
-	char *hot = alloc_on(len, 1), *cold = alloc_on(len, 0), *ballast;
+	char *hot = tier_alloc_on(len, 1), *cold = tier_alloc_on(len, 0), *ballast;
 	unsigned long long exchanged = tier_vmstat("tier_ext_pages_exchanged");
 	struct migrate_args a = { .start = (u64)hot, .end = (u64)hot + len,
 				  .cold_start = (u64)cold, .cold_end = (u64)cold + len,
@@ -443,22 +415,22 @@ TEST_F(mm, exchange_balances_when_fast_is_full)
 	ASSERT_NE(NULL, cold);
 	/* fill the fast node until about 10 MiB are free */
 	fill = (size_t)node_free_kb(0) * 1024 - 10 * MiB;
-	ballast = alloc_on(fill, 0);
+	ballast = tier_alloc_on(fill, 0);
 	ASSERT_NE(NULL, ballast);
 	before0 = node_free_kb(0);
 
 	moved = migrate(self, a);
-	where(hot, len, n);
+	tier_where(hot, len, n);
 	TH_LOG("exchange: moved %ld pages, hot range now %ld fast / %ld slow",
 	       moved, n[0], n[1]);
 	EXPECT_EQ(2048, n[0]);		/* every hot page promoted */
-	where(cold, len, n);
+	tier_where(cold, len, n);
 	EXPECT_LE(512, n[1]);		/* room was made by demotion */
 	EXPECT_LT(exchanged, tier_vmstat("tier_ext_pages_exchanged"));
 	/* the fast node's usage stayed level (within the 1/64 margin) */
 	EXPECT_LT(labs(node_free_kb(0) - before0), 16 * 1024);
-	EXPECT_TRUE(pattern_ok(hot, len));
-	EXPECT_TRUE(pattern_ok(cold, len));
+	EXPECT_TRUE(tier_pattern_ok(hot, len));
+	EXPECT_TRUE(tier_pattern_ok(cold, len));
 	munmap(ballast, fill);
 	munmap(hot, len);
 	munmap(cold, len);
@@ -467,7 +439,7 @@ TEST_F(mm, exchange_balances_when_fast_is_full)
 TEST_F(mm, unmapped_range_during_migration)
 {
 	size_t len = 32 * MiB;
-	char *p = alloc_on(len, 1);
+	char *p = tier_alloc_on(len, 1);
 	struct cmd c = { .op = CMD_MIGRATE, .pid = getpid(),
 			 .margs = { .start = (u64)p, .end = (u64)p + len,
 				    .nid = 0, .max_pages = 8192 } };
@@ -490,7 +462,7 @@ TEST_F(mm, shared_and_mlocked_pages_stay)
 	unsigned long mask = 2;
 	char *shared = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *locked = alloc_on(len, 1);
+	char *locked = tier_alloc_on(len, 1);
 	unsigned long long fail = tier_vmstat("tier_ext_migrate_fail_isolate");
 	struct migrate_args a = { .nid = 0, .max_pages = 512 };
 	int sync[2], status;
@@ -520,13 +492,13 @@ TEST_F(mm, shared_and_mlocked_pages_stay)
 	a.start = (u64)shared;
 	a.end = (u64)shared + len;
 	EXPECT_EQ(0, migrate(self, a));
-	where(shared, len, n);
+	tier_where(shared, len, n);
 	EXPECT_EQ(len / PAGE, n[1]);
 
 	a.start = (u64)locked;
 	a.end = (u64)locked + len;
 	EXPECT_EQ(0, migrate(self, a));
-	where(locked, len, n);
+	tier_where(locked, len, n);
 	EXPECT_EQ(len / PAGE, n[1]);
 	EXPECT_EQ(fail + 2 * len / PAGE, tier_vmstat("tier_ext_migrate_fail_isolate"));
 
@@ -559,7 +531,7 @@ TEST_F(mm, transparent_huge_pages_move_whole)
 	r = scan(self, p, len, 0);
 	ASSERT_EQ(len / PAGE, r.scan.pages[1]);
 	EXPECT_EQ(len / PAGE, migrate(self, a));
-	where(p, len, n);
+	tier_where(p, len, n);
 	EXPECT_EQ(len / PAGE, n[0]);
 	for (size_t i = 0; i < len; i += PAGE)
 		if (p[i] != 7) {
@@ -567,6 +539,163 @@ TEST_F(mm, transparent_huge_pages_move_whole)
 			break;
 		}
 	munmap(raw, len + 2 * MiB);
+}
+
+static bool is_target(pid_t pid)
+{
+	const char *list = tier_sysfs("targets");
+	char want[32];
+	size_t n;
+
+	n = snprintf(want, sizeof(want), "%d", pid);
+	for (const char *l = list; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+		if (!strncmp(l, want, n) && (l[n] == '\n' || !l[n]))
+			return true;
+	return false;
+}
+
+static bool wait_target(pid_t pid, bool want)
+{
+	for (int i = 0; i < 300; i++) {
+		if (is_target(pid) == want)
+			return true;
+		tier_msleep(10);
+	}
+	return false;
+}
+
+static __attribute__((noinline)) pid_t sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(mm, target_rule_all_follows_processes)
+{
+	pid_t a = sleeper(), b;
+
+	ASSERT_LT(0, a);
+	EXPECT_STREQ("none", tier_sysfs("target_rule"));
+	ASSERT_EQ(0, tier_write_file(TIER_SYSFS "/target_rule", "all"));
+	EXPECT_STREQ("all", tier_sysfs("target_rule"));
+	EXPECT_TRUE(is_target(a));		/* applied at once */
+	b = sleeper();
+	ASSERT_LT(0, b);
+	EXPECT_TRUE(wait_target(b, true));	/* new processes follow */
+	reap(a);
+	EXPECT_TRUE(wait_target(a, false));	/* exited ones leave */
+	ASSERT_EQ(0, tier_write_file(TIER_SYSFS "/target_rule", "none"));
+	EXPECT_FALSE(is_target(b));		/* rule gone: its targets too */
+	EXPECT_TRUE(is_target(getpid()));	/* named ones stay */
+	reap(b);
+}
+
+TEST_F(mm, target_rule_cgroup)
+{
+	const char *root = "/sys/fs/cgroup", *mnt = "/tmp/tier_ext_cgroup2";
+	char dir[128], procs[160], rule[64], pidbuf[32];
+	bool mounted = false;
+	struct stat st;
+	pid_t in, out;
+
+	if (access("/sys/fs/cgroup/cgroup.procs", F_OK)) {
+		mkdir(mnt, 0755);
+		if (mount("none", mnt, "cgroup2", 0, NULL))
+			SKIP(return, "cannot mount cgroup2: %s", strerror(errno));
+		mounted = true;
+		root = mnt;
+	}
+	snprintf(dir, sizeof(dir), "%s/tier_ext_test", root);
+	ASSERT_EQ(0, mkdir(dir, 0755) && errno != EEXIST ? -1 : 0);
+	ASSERT_EQ(0, stat(dir, &st));
+	in = sleeper();
+	out = sleeper();
+	ASSERT_LT(0, in);
+	ASSERT_LT(0, out);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", in);
+	ASSERT_EQ(0, tier_write_file(procs, pidbuf));
+
+	snprintf(rule, sizeof(rule), "cgroup %llu", (unsigned long long)st.st_ino);
+	ASSERT_EQ(0, tier_write_file(TIER_SYSFS "/target_rule", rule));
+	EXPECT_STREQ(rule, tier_sysfs("target_rule"));
+	EXPECT_TRUE(is_target(in));
+	EXPECT_FALSE(is_target(out));
+	/* moved out of the cgroup: no longer a target */
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", root);
+	ASSERT_EQ(0, tier_write_file(procs, pidbuf));
+	EXPECT_TRUE(wait_target(in, false));
+
+	/* bad rules are refused and change nothing */
+	EXPECT_EQ(-ENOENT, tier_write_file(TIER_SYSFS "/target_rule", "cgroup 987654321"));
+	EXPECT_EQ(-EINVAL, tier_write_file(TIER_SYSFS "/target_rule", "cgroup x"));
+	EXPECT_EQ(-EINVAL, tier_write_file(TIER_SYSFS "/target_rule", "everything"));
+	EXPECT_STREQ(rule, tier_sysfs("target_rule"));
+
+	ASSERT_EQ(0, tier_write_file(TIER_SYSFS "/target_rule", "none"));
+	reap(in);
+	reap(out);
+	rmdir(dir);
+	if (mounted)
+		umount(mnt);
+}
+
+/* KSM-merged pages in a migrated range: never corrupted. */
+TEST_F(mm, ksm_pages_survive_migration)
+{
+	const size_t len = 8 * MiB;
+	struct migrate_args a = { .nid = 0, .max_pages = len / PAGE };
+	unsigned long long sharing = 0;
+	char buf[64], run[16];
+	long moved;
+	char *p;
+	int i;
+
+	if (access("/sys/kernel/mm/ksm/run", F_OK))
+		SKIP(return, "kernel without KSM");
+	p = tier_alloc_on(len, 1);
+	ASSERT_NE(NULL, p);
+	memset(p, 0x5a, len);			/* identical pages */
+	ASSERT_EQ(0, madvise(p, len, MADV_MERGEABLE));
+	tier_read_file("/sys/kernel/mm/ksm/run", run, sizeof(run));
+	tier_write_file("/sys/kernel/mm/ksm/sleep_millisecs", "10");
+	tier_write_file("/sys/kernel/mm/ksm/pages_to_scan", "4096");
+	ASSERT_EQ(0, tier_write_file("/sys/kernel/mm/ksm/run", "1"));
+	for (i = 0; i < 600 && sharing < 1000; i++) {
+		tier_msleep(50);
+		if (!tier_read_file("/sys/kernel/mm/ksm/pages_sharing", buf, sizeof(buf)))
+			sharing = strtoull(buf, NULL, 10);
+	}
+	TH_LOG("%llu pages shared by KSM", sharing);
+	EXPECT_LE(1000, sharing);
+
+	a.start = (u64)p;
+	a.end = (u64)p + len;
+	moved = migrate(self, a);
+	TH_LOG("%ld pages moved", moved);
+	EXPECT_LE(0, moved);
+	for (size_t k = 0; k < len; k++)
+		if (p[k] != 0x5a)
+			ASSERT_EQ(0x5a, p[k]);
+	/* writes break the sharing page by page */
+	for (size_t k = 0; k < len; k += PAGE)
+		p[k] = (char)(k / PAGE);
+	for (size_t k = 0; k < len; k += PAGE)
+		ASSERT_EQ((char)(k / PAGE), p[k]);
+	tier_write_file("/sys/kernel/mm/ksm/run", "2");	/* unmerge all */
+	tier_write_file("/sys/kernel/mm/ksm/run", run[0] ? run : "0");
+	munmap(p, len);
 }
 
 TEST_HARNESS_MAIN

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <numaif.h>
+#include <sys/mman.h>
 #include <linux/btf.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
@@ -29,6 +31,7 @@ typedef __s32 s32;
 
 #define TIER_SYSFS	"/sys/kernel/mm/tier_ext"
 #define TIER_INJECT	"/sys/kernel/debug/tier_ext/inject"
+#define TIER_PAGE	4096UL
 
 static inline int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
 			       va_list args)
@@ -225,5 +228,52 @@ static inline void *tier_test_var(struct tier_policy *p, const char *sec,
 }
 
 #define TIER_BSS(p, type, name) (*(volatile type *)tier_test_var(p, ".bss", name))
+
+/* Anonymous memory bound to a node, every page touched. */
+static inline char *tier_alloc_on(size_t len, int nid)
+{
+	unsigned long mask = 1UL << nid;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	if (mbind(p, len, MPOL_BIND, &mask, 8 * sizeof(mask), 0)) {
+		munmap(p, len);
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i += TIER_PAGE)
+		p[i] = (char)(i / TIER_PAGE);
+	/* let migration pick other nodes later */
+	mbind(p, len, MPOL_DEFAULT, NULL, 0, 0);
+	return p;
+}
+
+/* How many of the pages of [p, p+len) are on each node (move_pages). */
+static inline void tier_where(char *p, size_t len, long count[2])
+{
+	size_t n = len / TIER_PAGE, i;
+	void **pages = calloc(n, sizeof(*pages));
+	int *status = calloc(n, sizeof(*status));
+
+	count[0] = count[1] = 0;
+	for (i = 0; i < n; i++)
+		pages[i] = p + i * TIER_PAGE;
+	if (!move_pages(0, n, pages, NULL, status, 0))
+		for (i = 0; i < n; i++)
+			if (status[i] == 0 || status[i] == 1)
+				count[status[i]]++;
+	free(pages);
+	free(status);
+}
+
+static inline bool tier_pattern_ok(char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i += TIER_PAGE)
+		if (p[i] != (char)(i / TIER_PAGE))
+			return false;
+	return true;
+}
 
 #endif /* __TIER_TEST_H */

@@ -160,6 +160,8 @@ FIXTURE_TEARDOWN(cli)
 	tierctl(out, "unload");
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	tierctl(out, "target", "del", pid);
+	tierctl(out, "target", "rule", "none");
+	tier_write_file("/proc/sys/kernel/numa_balancing", "0");
 }
 
 TEST_F(cli, load_status_swap_unload)
@@ -276,7 +278,7 @@ TEST_F(cli, targets)
 
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	EXPECT_EQ(2, tierctl(self->out, "target"));
-	EXPECT_ONE_LINE(self->out, "tierctl: target needs add, del or list");
+	EXPECT_ONE_LINE(self->out, "tierctl: target needs add, del, list or rule");
 	EXPECT_EQ(2, tierctl(self->out, "target", "add", "abc"));
 	EXPECT_ONE_LINE(self->out, "tierctl: invalid PID: abc");
 	EXPECT_EQ(2, tierctl(self->out, "target", "add"));
@@ -306,6 +308,59 @@ TEST_F(cli, targets)
 	EXPECT_ONE_LINE(self->out, line);
 	ASSERT_EQ(0, tierctl(self->out, "target", "del", pid));
 	EXPECT_STREQ("", tier_sysfs("targets"));
+}
+
+TEST_F(cli, target_rules)
+{
+	char pid[16], line[64];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	EXPECT_EQ(2, tierctl(self->out, "target", "rule", "bogus"));
+	EXPECT_ONE_LINE(self->out, "tierctl: unknown rule (none, all or cgroup PATH): bogus");
+	EXPECT_EQ(2, tierctl(self->out, "target", "rule", "cgroup"));
+	EXPECT_ONE_LINE(self->out, "tierctl: cgroup needs a PATH");
+	EXPECT_EQ(2, tierctl(self->out, "target", "rule", "all", "extra"));
+	EXPECT_ONE_LINE(self->out, "tierctl: unexpected argument: extra");
+	EXPECT_EQ(1, tierctl(self->out, "target", "rule", "cgroup", "/proc"));
+	EXPECT_ONE_LINE(self->out, "tierctl: /proc is not a cgroup v2 directory");
+	EXPECT_EQ(1, tierctl(self->out, "target", "rule", "cgroup", "/no/such/dir"));
+	EXPECT_ONE_LINE(self->out, "tierctl: cannot use cgroup /no/such/dir: No such file or directory");
+	EXPECT_EQ(2, tierctl(self->out, "load", "static", "--all", "--cgroup", "/proc"));
+	EXPECT_ONE_LINE(self->out, "tierctl: only one of --all and --cgroup: --cgroup");
+	EXPECT_STREQ("none", tier_sysfs("target_rule"));
+
+	/* --all: every process, this one included, at once */
+	ASSERT_EQ(0, tierctl(self->out, "load", "static", "--all"));
+	EXPECT_STREQ("all", tier_sysfs("target_rule"));
+	snprintf(line, sizeof(line), "\n%s\n", pid);
+	{
+		char list[8192] = "\n";
+
+		strncat(list, tier_sysfs("targets"), sizeof(list) - 3);
+		strcat(list, "\n");
+		EXPECT_NE(NULL, strstr(list, line)) TH_LOG("targets: %s", list);
+	}
+	ASSERT_EQ(0, tierctl(self->out, "status"));
+	EXPECT_NE(NULL, strstr(self->out, "rule:       all\n"));
+	ASSERT_EQ(0, tierctl(self->out, "target", "rule"));
+	EXPECT_STREQ("all\n", self->out);
+	ASSERT_EQ(0, tierctl(self->out, "target", "rule", "none"));
+	EXPECT_STREQ("", tier_sysfs("targets"));
+	ASSERT_EQ(0, tierctl(self->out, "unload"));
+}
+
+TEST_F(cli, refuses_numa_balancing_tiering_mode)
+{
+	if (access("/proc/sys/kernel/numa_balancing", F_OK))
+		SKIP(return, "kernel without NUMA balancing");
+	ASSERT_EQ(0, tier_write_file("/proc/sys/kernel/numa_balancing", "2"));
+	EXPECT_EQ(1, tierctl(self->out, "load", "static"));
+	EXPECT_ONE_LINE(self->out, "tierctl: NUMA balancing is in memory tiering mode "
+			"(kernel.numa_balancing=2) and would fight the policy; "
+			"turn it off first: sysctl kernel.numa_balancing=0");
+	EXPECT_STREQ("disabled", tier_sysfs("state"));
+	ASSERT_EQ(0, tier_write_file("/proc/sys/kernel/numa_balancing", "0"));
+	EXPECT_EQ(0, tierctl(self->out, "load", "static"));
 }
 
 TEST_HARNESS_MAIN

@@ -6,6 +6,9 @@
  * A policy declares its tunables with TIER_PARAM(): a `const volatile`
  * global in .rodata plus a struct tier_param_desc named
  * __tier_param_<name> that gives the range and a one-line description.
+ * A parameter named like an integer member of struct tier_ext_ops
+ * (tick_ms, migrate_mbps, perf_period, numa_scan_ms, numa_scan_mb) also
+ * sets that member of the policy's struct_ops map before it is loaded.
  * TIER_POLICY() declares __tier_policy_desc, the policy's description.
  * Per-CPU statistics live in a map named "stats" (a one-entry
  * BPF_MAP_TYPE_PERCPU_ARRAY of a struct of __u64 counters); the loader

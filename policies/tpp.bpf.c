@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tpp: TPP (ASPLOS'23) as the upstream kernel runs it in NUMA balancing's
+ * memory tiering mode (kernel.numa_balancing=2), as BPF.
+ *
+ * Promotion: the targets' pages on slow memory are armed for NUMA hint
+ * faults (numa_scan_ms, numa_scan_mb: upstream's scan period and size).
+ * A page whose hint fault comes within hot_threshold_ms of its arming
+ * (the hint-fault latency, upstream's hot threshold) is promoted from the
+ * fault path, within promote_rate_limit_mbps. As upstream, the threshold
+ * adapts every adjust_ms so that promotion candidates match the rate
+ * limit.
+ *
+ * Demotion: upstream demotes in reclaim, which TPP starts early by raising
+ * the fast node's watermarks by demote_scale_factor (in 1/10000 of the
+ * node). Here the tick keeps that much of the fast node free: it ages the
+ * targets' memory in 2 MiB chunks with the accessed bits (the inactive
+ * LRU's approximation) and demotes the chunks not accessed since their
+ * last aging, coldest first in aging order.
+ *
+ * Left out: the per-page LRU and its refault logic (chunks instead of
+ * pages), promotion of file pages, the NUMA scheduler's task placement.
+ */
+#include <tier_ext/common.bpf.h>
+#include <tier_ext/target_areas.bpf.h>
+
+char _license[] SEC("license") = "GPL";
+
+TIER_POLICY("TPP: hint-fault promotion, early demotion (upstream tiering mode)");
+
+TIER_PARAM(u32, numa_scan_ms, 1000, 10, 60000, "hint-fault scan period");
+TIER_PARAM(u32, numa_scan_mb, 256, 1, 65536, "MiB armed per target and scan");
+TIER_PARAM(u32, hot_threshold_ms, 1000, 1, 60000, "promote if hint-fault latency below");
+TIER_PARAM(u32, promote_rate_limit_mbps, 65536, 1, 1048576, "promotion rate limit");
+TIER_PARAM(u32, adjust_ms, 60000, 100, 3600000, "threshold adjustment period");
+TIER_PARAM(u32, demote_scale_factor, 200, 1, 5000, "keep this/10000 of fast memory free");
+TIER_PARAM(u32, tick_ms, 200, 10, 60000, "aging and demotion period");
+TIER_PARAM(u32, age_chunks, 512, 1, 65536, "2 MiB chunks aged per target and tick");
+
+struct tpp_stats {
+	u64 hint_faults;
+	u64 fast_faults;
+	u64 candidates;
+	u64 promote;
+	u64 ratelimited;
+	u64 threshold_ms;	/* gauge */
+	u64 chunks_aged;
+	u64 chunks_cold;
+	u64 demote_reqs;
+	u64 pages_moved;
+	u64 pages_failed;
+};
+TIER_STATS(struct tpp_stats)
+
+#define CHUNK		(2ULL << 20)
+#define MAX_TARGETS	16
+
+struct target {
+	s32 pid;
+	u32 area;		/* 0 heap, 1 mmap: where aging continues */
+	u64 cursor;
+	struct tier_area areas[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_TARGETS);
+	__type(key, u32);
+	__type(value, struct target);
+} targets SEC(".maps");
+
+s32 fast_nid = -1, slow_nid = -1;
+u64 threshold_us;		/* current hot threshold */
+u64 window_start_ns;		/* rate limit window (1 s) */
+u64 window_pages;
+u64 adjust_start_ns;
+u64 adjust_candidates;
+
+s32 BPF_STRUCT_OPS_SLEEPABLE(tpp_init)
+{
+	s32 nid;
+
+	for (nid = 0; nid < 64; nid++) {
+		if (nid >= bpf_tier_nr_node_ids())
+			break;
+		if (!bpf_tier_node_has_memory(nid))
+			continue;
+		if (bpf_tier_node_tier(nid) == 0) {
+			if (fast_nid < 0)
+				fast_nid = nid;
+		} else if (slow_nid < 0) {
+			slow_nid = nid;
+		}
+	}
+	if (fast_nid < 0 || slow_nid < 0) {
+		bpf_tier_error("tpp needs a fast and a slow memory tier");
+		return -19;	/* -ENODEV */
+	}
+	threshold_us = (u64)hot_threshold_ms * 1000;
+	tier_stat_add(threshold_ms, hot_threshold_ms);
+	adjust_start_ns = window_start_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+void BPF_STRUCT_OPS_SLEEPABLE(tpp_target_add, s32 pid)
+{
+	struct target *tg;
+	u32 i;
+
+	for (i = 0; i < MAX_TARGETS; i++) {
+		tg = bpf_map_lookup_elem(&targets, &i);
+		if (!tg || tg->pid)
+			continue;
+		if (tier_target_areas(pid, &tg->areas[0], &tg->areas[1]))
+			return;
+		tg->pid = pid;
+		tg->area = 0;
+		tg->cursor = tg->areas[0].start;
+		return;
+	}
+}
+
+void BPF_STRUCT_OPS_SLEEPABLE(tpp_target_remove, s32 pid)
+{
+	struct target *tg;
+	u32 i;
+
+	for (i = 0; i < MAX_TARGETS; i++) {
+		tg = bpf_map_lookup_elem(&targets, &i);
+		if (tg && tg->pid == pid)
+			tg->pid = 0;
+	}
+}
+
+/* Promotion: upstream's should_numa_migrate_memory() for tiering mode. */
+s32 BPF_STRUCT_OPS(tpp_numa_fault, struct tier_ext_sample *s)
+{
+	u64 limit, pages;
+
+	tier_stat_inc(hint_faults);
+	if (s->nid == fast_nid || bpf_tier_node_tier(s->nid) == 0) {
+		tier_stat_inc(fast_faults);
+		return NUMA_NO_NODE;
+	}
+	if (s->weight >= threshold_us)
+		return NUMA_NO_NODE;
+	tier_stat_inc(candidates);
+	__sync_fetch_and_add(&adjust_candidates, 1);
+
+	/* promote_rate_limit_mbps, in pages per one-second window */
+	limit = (u64)promote_rate_limit_mbps << 8;
+	if (s->time_ns - window_start_ns > 1000000000ULL) {
+		window_start_ns = s->time_ns;
+		window_pages = 0;
+	}
+	pages = __sync_fetch_and_add(&window_pages, 1);
+	if (pages >= limit) {
+		tier_stat_inc(ratelimited);
+		return NUMA_NO_NODE;
+	}
+	tier_stat_inc(promote);
+	return fast_nid;
+}
+
+/*
+ * Upstream's numa_promotion_adjust_threshold(): more candidates than the
+ * rate limit allows lower the threshold, fewer raise it, in 16 steps
+ * between zero and twice the configured threshold.
+ */
+static void adjust_threshold(u64 now)
+{
+	u64 period_ns = (u64)adjust_ms * 1000000;
+	u64 ref = (u64)hot_threshold_ms * 1000, unit = ref * 2 / 16;
+	u64 limit, cand, th = threshold_us;
+
+	if (now - adjust_start_ns < period_ns)
+		return;
+	limit = ((u64)promote_rate_limit_mbps << 8) * adjust_ms / 1000;
+	cand = adjust_candidates;
+	adjust_candidates = 0;
+	adjust_start_ns = now;
+	if (cand > limit * 11 / 10)
+		th = th > unit * 2 ? th - unit : unit;
+	else if (cand < limit * 9 / 10)
+		th = th + unit < ref * 2 ? th + unit : ref * 2;
+	tier_stat_add(threshold_ms, (s64)(th / 1000) - (s64)(threshold_us / 1000));
+	threshold_us = th;
+}
+
+struct age_ctx {
+	u32 slot;
+	u64 demote;		/* pages still to demote */
+};
+
+/* Age one chunk; demote it if it is cold and demotion is due. */
+static long age_step(u64 k, void *data)
+{
+	struct age_ctx *c = data;
+	struct tier_ext_range_scan scan;
+	struct tier_ext_migrate_args args = {};
+	struct tier_area *a;
+	struct target *tg;
+	u64 start, fast;
+	s32 pid;
+
+	tg = bpf_map_lookup_elem(&targets, &c->slot);
+	if (!tg || !tg->pid)
+		return 1;
+	a = &tg->areas[tg->area & 1];
+	if (tg->cursor < a->start || tg->cursor >= a->end) {
+		/* next area; an empty one is skipped on the next step */
+		tg->area ^= 1;
+		a = &tg->areas[tg->area & 1];
+		tg->cursor = a->start;
+		return 0;
+	}
+	start = tg->cursor;
+	tg->cursor += CHUNK;
+	pid = tg->pid;
+	if (bpf_tier_range_scan(pid, start, start + CHUNK, &scan,
+				TIER_SCAN_CLEAR_YOUNG) <= 0)
+		return 0;
+	tier_stat_inc(chunks_aged);
+	if (scan.young || fast_nid < 0 || fast_nid >= TIER_EXT_SCAN_NODES)
+		return 0;
+	fast = scan.pages[fast_nid & (TIER_EXT_SCAN_NODES - 1)];
+	if (!fast)
+		return 0;
+	tier_stat_inc(chunks_cold);
+	if (!c->demote)
+		return 0;
+	args.start = start;
+	args.end = start + CHUNK;
+	args.nid = slow_nid;
+	args.max_pages = fast < c->demote ? fast : c->demote;
+	if (bpf_tier_migrate(pid, &args) > 0) {
+		tier_stat_inc(demote_reqs);
+		c->demote -= args.max_pages;
+	}
+	return 0;
+}
+
+void BPF_STRUCT_OPS_SLEEPABLE(tpp_tick)
+{
+	struct age_ctx c = {};
+	u64 cap, free, keep;
+	u32 i;
+
+	adjust_threshold(bpf_ktime_get_ns());
+	cap = bpf_tier_node_capacity(fast_nid);
+	free = bpf_tier_node_free(fast_nid);
+	keep = cap * demote_scale_factor / 10000;
+	c.demote = free < keep ? keep - free : 0;
+	for (i = 0; i < MAX_TARGETS; i++) {
+		c.slot = i;
+		bpf_loop(age_chunks, age_step, &c, 0);
+	}
+}
+
+void BPF_STRUCT_OPS(tpp_migrate_done, u64 id, s32 pid, u32 moved, u32 failed)
+{
+	tier_stat_add(pages_moved, moved);
+	tier_stat_add(pages_failed, failed);
+}
+
+TIER_OPS_DEFINE(tpp_ops,
+		.init = (void *)tpp_init,
+		.tick = (void *)tpp_tick,
+		.numa_fault = (void *)tpp_numa_fault,
+		.target_add = (void *)tpp_target_add,
+		.target_remove = (void *)tpp_target_remove,
+		.migrate_done = (void *)tpp_migrate_done,
+		.name = "tpp");

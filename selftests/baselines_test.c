@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The baseline policies (policies/tpp.bpf.c, memtis.bpf.c) on the hot-set
+ * workload of the Demeter tests: each brings the hot set to the fast tier
+ * and leaves the cold bulk on the slow one, hot-swaps to and from demeter
+ * under load with every page's data intact, and rejects bad knobs.
+ * Needs a fast node of 256 MiB and a slow node of 1 GiB or more.
+ */
+#include <pthread.h>
+
+#include "kselftest_harness.h"
+#include "tier_test.h"
+#include "hotset.h"
+
+#define MiB		(1UL << 20)
+
+FIXTURE(policy) {
+	struct tier_policy p;
+	struct bpf_link *link;
+	struct hotset h;
+	pthread_t hammer;
+	bool hammering;
+};
+
+FIXTURE_VARIANT(policy) {
+	const char *name;		/* policies/<name>.bpf.o */
+	const char *moved_stat;		/* its stat of pages moved */
+};
+
+FIXTURE_VARIANT_ADD(policy, tpp) {
+	.name = "tpp",
+	.moved_stat = "promote",
+};
+
+FIXTURE_VARIANT_ADD(policy, memtis) {
+	.name = "memtis",
+	.moved_stat = "pages_moved",
+};
+
+FIXTURE_SETUP(policy)
+{
+	char path[64];
+
+	memset(self, 0, sizeof(*self));
+	if (access(TIER_SYSFS, F_OK))
+		SKIP(return, "kernel without tier_ext");
+	if (access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "needs two NUMA nodes");
+	snprintf(path, sizeof(path), "../policies/%s.bpf.o", variant->name);
+	if (access(tier_test_path(path), F_OK))
+		SKIP(return, "policy %s not built", variant->name);
+	ASSERT_TRUE(tier_wait_state("disabled", 2000));
+}
+
+FIXTURE_TEARDOWN(policy)
+{
+	if (self->hammering) {
+		atomic_store(&self->h.stop, true);
+		pthread_join(self->hammer, NULL);
+	}
+	tier_targets_write("-%d", getpid());
+	if (self->link) {
+		bpf_link__detach(self->link);
+		bpf_link__destroy(self->link);
+	}
+	if (self->p.obj)
+		tier_policy_close(&self->p);
+	if (self->h.base)
+		munmap(self->h.base, self->h.total);
+}
+
+static int load(struct tier_policy *p, const char *name, const char *const *params)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "../policies/%s.bpf.o", name);
+	return tier_test_load(p, path, params);
+}
+
+static unsigned long long stat_of(struct tier_policy *p, const char *name)
+{
+	unsigned long long v = 0;
+
+	tier_stats_get(bpf_map__fd(p->stats_map), name, &v);
+	return v;
+}
+
+static void start_hammer(FIXTURE_DATA(policy) *self, size_t total, size_t off,
+			 size_t len, struct __test_metadata *_metadata)
+{
+	ASSERT_EQ(0, hotset_setup(&self->h, total, off, len, 1));
+	ASSERT_EQ(0, pthread_create(&self->hammer, NULL, hotset_hammer, &self->h));
+	self->hammering = true;
+}
+
+static bool stop_hammer(FIXTURE_DATA(policy) *self)
+{
+	atomic_store(&self->h.stop, true);
+	pthread_join(self->hammer, NULL);
+	self->hammering = false;
+	return hotset_verify(&self->h);
+}
+
+/* Cold pages (outside [off, off+len)) on the fast node. */
+static double cold_fast_pages(struct hotset *h, size_t off, size_t len)
+{
+	double all = hotset_share_on(h, 0, h->total, 0) * (h->total / HOTSET_PAGE);
+	double hot = hotset_share_on(h, off, len, 0) * (len / HOTSET_PAGE);
+
+	return all - hot;
+}
+
+TEST_F_TIMEOUT(policy, manages_the_hot_set, 600)
+{
+	size_t hot = 64 * MiB, off = 512 * MiB;
+	double share = 0, cold_before, cold_after, cold_slow;
+	struct timespec t0, t;
+	int i;
+
+	start_hammer(self, 768 * MiB, off, hot, _metadata);
+	share = hotset_share_on(&self->h, off, hot, 0);
+	ASSERT_LT(share, 0.05) TH_LOG("hot set not on the slow node: %.2f", share);
+	cold_before = cold_fast_pages(&self->h, off, hot);
+
+	ASSERT_EQ(0, load(&self->p, variant->name, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 720; i++) {
+		share = hotset_share_on(&self->h, off, hot, 0);
+		if (share >= 0.9)
+			break;
+		tier_msleep(500);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	cold_after = cold_fast_pages(&self->h, off, hot);
+	cold_slow = (1 - hotset_share_on(&self->h, 0, off, 0)) * (off / HOTSET_PAGE);
+	TH_LOG("%s: hot set %.0f%% fast after %.1f s; cold pages on fast %.0f -> %.0f, cold pages on slow %.0f; %s %llu",
+	       variant->name, share * 100,
+	       (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9,
+	       cold_before, cold_after, cold_slow, variant->moved_stat,
+	       stat_of(&self->p, variant->moved_stat));
+	EXPECT_GE(share, 0.9);
+	/* the cold bulk was not promoted */
+	EXPECT_LE(cold_after, cold_before + 256);
+	EXPECT_TRUE(stop_hammer(self));
+}
+
+TEST_F_TIMEOUT(policy, hot_swaps_with_demeter_keep_data, 300)
+{
+	struct tier_policy demeter, again;
+
+	start_hammer(self, 512 * MiB, 384 * MiB, 64 * MiB, _metadata);
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
+	ASSERT_EQ(0, load(&self->p, variant->name, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	/* until the policy has moved pages while the workload runs */
+	for (int i = 0; i < 600 && !stat_of(&self->p, variant->moved_stat); i++)
+		tier_msleep(200);
+	EXPECT_LT(0, stat_of(&self->p, variant->moved_stat));
+
+	ASSERT_EQ(0, load(&demeter, "demeter", NULL));
+	ASSERT_EQ(0, bpf_link__update_map(self->link, demeter.ops_map));
+	EXPECT_STREQ("demeter", tier_sysfs("ops"));
+	for (int i = 0; i < 600 && !stat_of(&demeter, "pages_moved"); i++)
+		tier_msleep(200);
+	ASSERT_EQ(0, load(&again, variant->name, NULL));
+	ASSERT_EQ(0, bpf_link__update_map(self->link, again.ops_map));
+	EXPECT_STREQ(variant->name, tier_sysfs("ops"));
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	tier_msleep(2000);
+	TH_LOG("demeter moved %llu pages between the two %s runs",
+	       stat_of(&demeter, "pages_moved"), variant->name);
+	EXPECT_TRUE(stop_hammer(self));
+	tier_policy_close(&demeter);
+	tier_policy_close(&again);
+}
+
+TEST_F(policy, knobs_reject_bad_values)
+{
+	char err[TIER_ERR_LEN], bad[128], path[64];
+	struct tier_policy *p = &self->p;
+	int i;
+
+	snprintf(path, sizeof(path), "../policies/%s.bpf.o", variant->name);
+	ASSERT_EQ(0, tier_policy_open(p, tier_test_path(path), err));
+	ASSERT_LT(0, p->nr_params);
+	for (i = 0; i < p->nr_params; i++) {
+		const struct tier_param_desc *d = p->params[i].desc;
+
+		snprintf(bad, sizeof(bad), "%s=%lld", d->name, d->max + 1);
+		EXPECT_NE(0, tier_policy_set_param(p, bad, err)) TH_LOG("%s accepted", bad);
+		snprintf(bad, sizeof(bad), "%s=%lld", d->name, d->min - 1);
+		EXPECT_NE(0, tier_policy_set_param(p, bad, err)) TH_LOG("%s accepted", bad);
+		snprintf(bad, sizeof(bad), "%s=12abc", d->name);
+		EXPECT_NE(0, tier_policy_set_param(p, bad, err)) TH_LOG("%s accepted", bad);
+	}
+	EXPECT_NE(0, tier_policy_set_param(p, "no_such_knob=1", err));
+	/* the defaults load and attach */
+	ASSERT_EQ(0, bpf_object__load(p->obj));
+	self->link = bpf_map__attach_struct_ops(p->ops_map);
+	EXPECT_NE(NULL, self->link);
+}
+
+TEST_HARNESS_MAIN
