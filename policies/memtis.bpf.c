@@ -36,7 +36,7 @@ TIER_PARAM(u32, cool_samples, 65536, 64, 1 << 30, "halve all counts after this m
 TIER_PARAM(u32, fast_pct, 95, 1, 100, "share of the fast tier the hot set may fill");
 TIER_PARAM(u32, cpu_quota, 30, 1, 1000, "sampling CPU budget in 1/1000 of a CPU");
 TIER_PARAM(u32, max_pages_period, 8192, 0, 1048576, "pages migrated per period");
-TIER_PARAM(u32, demote_wmark_pct, 2, 0, 50, "demote cold pages when fast free falls below");
+TIER_PARAM(u32, demote_wmark_pct, 2, 0, 50, "demote cold pages when fast room falls below");
 
 struct memtis_stats {
 	u64 samples;		/* from the kernel's sources */
@@ -64,7 +64,7 @@ TIER_STATS(struct memtis_stats)
 struct target {
 	s32 pid;
 	u32 nr_chunks;		/* chunks of the areas */
-	u32 sweep;		/* next chunk to sweep */
+	u32 sweep;		/* chunks swept so far */
 	struct tier_area areas[2];
 };
 
@@ -75,12 +75,17 @@ struct {
 	__type(value, struct target);
 } targets SEC(".maps");
 
-/* Resident pages per chunk, [target * MAX_CHUNKS + chunk]. */
+/* Per chunk, [target * MAX_CHUNKS + chunk], from the last sweep. */
+struct chunk {
+	u32 present;		/* resident pages */
+	u32 young;		/* of them accessed since the sweep before */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, MAX_TARGETS * MAX_CHUNKS);
 	__type(key, u32);
-	__type(value, u32);
+	__type(value, struct chunk);
 } chunks SEC(".maps");
 
 /* The tracked pages: key pid << 40 | page frame of the address. */
@@ -114,16 +119,34 @@ u64 samples_since_cool;
 u32 batch = 64;
 u64 last_adapt_ns;
 u32 cool_pending;
+u64 tracked_now;		/* the tracked gauge, kept by deltas */
 
-static __always_inline u32 bin_of(u32 count)
+/* Bin of a count: floor(log2(count)) + 1, without a loop. */
+static __always_inline u32 bin_of(u32 c)
 {
-	u32 b = 0;
+	u32 b = 1;
 
-	while (count && b < NR_BINS - 1) {
-		count >>= 1;
-		b++;
+	if (!c)
+		return 0;
+	if (c >= 1 << 16) {
+		c >>= 16;
+		b += 16;
 	}
-	return b;
+	if (c >= 1 << 8) {
+		c >>= 8;
+		b += 8;
+	}
+	if (c >= 1 << 4) {
+		c >>= 4;
+		b += 4;
+	}
+	if (c >= 1 << 2) {
+		c >>= 2;
+		b += 2;
+	}
+	if (c >= 1 << 1)
+		b += 1;
+	return b < NR_BINS ? b : NR_BINS - 1;
 }
 
 static __always_inline u64 page_key(s32 pid, u64 addr)
@@ -131,10 +154,14 @@ static __always_inline u64 page_key(s32 pid, u64 addr)
 	return (u64)pid << 40 | (addr >> PAGE_SHIFT_);
 }
 
-/* One access of a page: the histogram input. */
-static void account(s32 pid, u64 addr, s32 nid, bool young)
+/*
+ * One observation of a page: the histogram input. A sample is an access;
+ * a probe is one if the page was young, except the first probe of a page,
+ * which only starts the measurement (the bit may date from any time).
+ */
+static void account(s32 pid, u64 addr, s32 nid, bool young, bool probe)
 {
-	struct page_info *pi, init = { .count = young, .nid = nid };
+	struct page_info *pi, init = { .count = young && !probe, .nid = nid };
 	u64 key = page_key(pid, addr);
 
 	pi = bpf_map_lookup_elem(&pages, &key);
@@ -171,6 +198,9 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(memtis_init)
 		return -19;	/* -ENODEV */
 	}
 	last_adapt_ns = bpf_ktime_get_ns();
+	/* gauges start from the globals' initial values */
+	tier_stat_add(hot_bin, hot_bin);
+	tier_stat_add(batch, batch);
 	return 0;
 }
 
@@ -181,7 +211,9 @@ void BPF_STRUCT_OPS_SLEEPABLE(memtis_target_add, s32 pid)
 	u32 i;
 
 	for (i = 0; i < MAX_TARGETS; i++) {
-		tg = bpf_map_lookup_elem(&targets, &i);
+		u32 k = i;
+
+		tg = bpf_map_lookup_elem(&targets, &k);
 		if (!tg || tg->pid)
 			continue;
 		if (tier_target_areas(pid, &tg->areas[0], &tg->areas[1]))
@@ -207,7 +239,9 @@ void BPF_STRUCT_OPS_SLEEPABLE(memtis_target_remove, s32 pid)
 	u32 i;
 
 	for (i = 0; i < MAX_TARGETS; i++) {
-		tg = bpf_map_lookup_elem(&targets, &i);
+		u32 k = i;
+
+		tg = bpf_map_lookup_elem(&targets, &k);
 		if (tg && tg->pid == pid)
 			tg->pid = 0;
 	}
@@ -216,7 +250,7 @@ void BPF_STRUCT_OPS_SLEEPABLE(memtis_target_remove, s32 pid)
 void BPF_STRUCT_OPS(memtis_sample, struct tier_ext_sample *s)
 {
 	tier_stat_inc(samples);
-	account(s->pid, s->vaddr, s->nid, true);
+	account(s->pid, s->vaddr, s->nid, true, false);
 }
 
 /* Chunk k of a target: its start address. */
@@ -238,20 +272,24 @@ static long sweep_step(u64 i, void *data)
 	struct sweep_ctx *c = data;
 	struct tier_ext_range_scan scan;
 	struct target *tg = bpf_map_lookup_elem(&targets, &c->t);
-	u32 k, idx, *cnt;
+	struct chunk *ch;
+	u32 k, idx;
 	u64 start;
 	s64 n;
 
 	if (!tg || !tg->pid || !tg->nr_chunks)
 		return 1;
 	k = tg->sweep % tg->nr_chunks;
-	tg->sweep = k + 1;
+	tg->sweep++;
 	start = chunk_addr(tg, k);
-	n = bpf_tier_range_scan(tg->pid, start, start + CHUNK, &scan, 0);
+	n = bpf_tier_range_scan(tg->pid, start, start + CHUNK, &scan,
+				TIER_SCAN_CLEAR_YOUNG);
 	idx = c->t * MAX_CHUNKS + (k & (MAX_CHUNKS - 1));
-	cnt = bpf_map_lookup_elem(&chunks, &idx);
-	if (cnt)
-		*cnt = n > 0 ? n : 0;
+	ch = bpf_map_lookup_elem(&chunks, &idx);
+	if (ch) {
+		ch->present = n > 0 ? n : 0;
+		ch->young = n > 0 ? scan.young : 0;
+	}
 	return 0;
 }
 
@@ -262,18 +300,26 @@ struct fill_ctx {
 	u32 n;
 };
 
-/* Pick a random resident page: a random chunk with pages, a random page. */
+/*
+ * Pick a random resident page: a random chunk with pages, kept with a
+ * probability that grows with its share of young pages (so that, as with
+ * PEBS, busy memory gets more samples, and idle memory some), then a
+ * random page of it.
+ */
 static long fill_step(u64 i, void *data)
 {
 	struct fill_ctx *c = data;
-	u32 k, idx, *cnt, r = bpf_get_prandom_u32();
+	u32 k, idx, r = bpf_get_prandom_u32();
+	struct chunk *ch;
 
 	if (!c->tg->nr_chunks || c->n >= PROBE_MAX)
 		return 1;
 	k = r % c->tg->nr_chunks;
 	idx = c->t * MAX_CHUNKS + (k & (MAX_CHUNKS - 1));
-	cnt = bpf_map_lookup_elem(&chunks, &idx);
-	if (!cnt || !*cnt)
+	ch = bpf_map_lookup_elem(&chunks, &idx);
+	if (!ch || !ch->present)
+		return 0;
+	if (bpf_get_prandom_u32() % (ch->present + 1) > ch->young * 8 + 8)
 		return 0;
 	c->buf->addr[c->n & (PROBE_MAX - 1)] =
 		chunk_addr(c->tg, k) + (u64)(bpf_get_prandom_u32() % CHUNK_PAGES) * 4096;
@@ -299,7 +345,7 @@ static long apply_step(u64 i, void *data)
 	if (!(a & TIER_PROBE_PRESENT))
 		return 0;
 	nid = (s32)((a >> TIER_PROBE_NID_SHIFT) & 0xff) - 1;
-	account(c->pid, a & ~4095ULL, nid, a & TIER_PROBE_YOUNG);
+	account(c->pid, a & ~4095ULL, nid, a & TIER_PROBE_YOUNG, true);
 	return 0;
 }
 
@@ -315,14 +361,15 @@ __noinline int probe_target(u32 t, u32 n)
 
 	if (!tg || !tg->pid)
 		return 0;
-	/* refresh residency: a 64th of the areas per tick */
-	bpf_loop(tg->nr_chunks / 64 + 1, sweep_step, &sc, 0);
+	/* residency: the first pass quickly, then a 256th per tick */
+	bpf_loop(tg->nr_chunks / (tg->sweep < tg->nr_chunks ? 32 : 256) + 1,
+		 sweep_step, &sc, 0);
 	tg = bpf_map_lookup_elem(&targets, &t);
 	fc.buf = bpf_map_lookup_elem(&probe_buf, &zero);
 	if (!tg || !fc.buf)
 		return 0;
 	fc.tg = tg;
-	bpf_loop(n * 4, fill_step, &fc, 0);
+	bpf_loop(n * 16, fill_step, &fc, 0);
 	if (!fc.n || fc.n > PROBE_MAX)
 		return 0;
 	young = bpf_tier_probe_pages(tg->pid, fc.buf->addr, fc.n * sizeof(u64));
@@ -362,38 +409,38 @@ struct {
 	__type(value, struct move_buf);
 } move_buf SEC(".maps");
 
+/* In .bss, not on the stack: the verifier then need not track its values. */
 struct move_ctx {
-	struct move_buf *buf;
 	s32 pid;
 	u32 n[2];
 	u64 budget[2];		/* pages */
-};
+} mc;
 
 /* Queue the batch of direction @d (0 promote, 1 demote). */
-static void move_flush(struct move_ctx *c, u32 d)
+static void move_flush(struct move_buf *buf, u32 d)
 {
-	u32 n = c->n[d & 1];
+	u32 n = mc.n[d & 1];
 
 	if (!n || n > PROBE_MAX)
 		return;
-	if (bpf_tier_migrate_pages(c->pid, c->buf->addr[d & 1], n * sizeof(u64),
+	if (bpf_tier_migrate_pages(mc.pid, buf->addr[d & 1], n * sizeof(u64),
 				   d ? slow_nid : fast_nid) > 0) {
 		if (d)
 			tier_stat_inc(demote_reqs);
 		else
 			tier_stat_inc(promote_reqs);
 	}
-	c->n[d & 1] = 0;
+	mc.n[d & 1] = 0;
 }
 
 /* Collect this target's hot pages on slow memory and cold ones on fast. */
 static long move_cb(void *map, u64 *key, struct page_info *pi, void *ctx)
 {
-	struct move_ctx *c = ctx;
+	struct move_buf *buf = *(struct move_buf **)ctx;
 	bool hot = bin_of(pi->count) >= hot_bin;
 	u32 d, n;
 
-	if ((s32)(*key >> 40) != c->pid)
+	if ((s32)(*key >> 40) != mc.pid)
 		return 0;
 	if (hot && pi->nid != fast_nid)
 		d = 0;
@@ -401,17 +448,17 @@ static long move_cb(void *map, u64 *key, struct page_info *pi, void *ctx)
 		d = 1;
 	else
 		return 0;
-	if (!c->budget[d])
-		return c->budget[0] || c->budget[1] ? 0 : 1;
-	c->budget[d]--;
-	n = c->n[d];
+	if (!mc.budget[d])
+		return mc.budget[0] || mc.budget[1] ? 0 : 1;
+	mc.budget[d]--;
+	n = mc.n[d];
 	if (n >= PROBE_MAX)
 		return 1;
-	c->buf->addr[d][n] = (*key & ((1ULL << 40) - 1)) << PAGE_SHIFT_;
-	c->n[d] = n + 1;
+	buf->addr[d][n] = (*key & ((1ULL << 40) - 1)) << PAGE_SHIFT_;
+	mc.n[d] = n + 1;
 	pi->nid = d ? slow_nid : fast_nid;
 	if (n + 1 == PROBE_MAX)
-		move_flush(c, d);
+		move_flush(buf, d);
 	return 0;
 }
 
@@ -435,50 +482,68 @@ static long thresh_step(u64 i, void *data)
 	return 0;
 }
 
-static void adapt(void)
+/* Rebuild the histogram (cooling first when due); global: verified once. */
+__noinline int build_hist(u32 cool)
 {
-	struct thresh_ctx tc = {};
-	struct move_ctx mc = {};
-	u64 cap, free, tracked = 0;
-	u32 cool = cool_pending, b, t, zero = 0;
-	struct target *tg;
+	u64 tracked = 0;
+	u32 b;
 
 	for (b = 0; b < NR_BINS; b++)
 		bins[b] = 0;
 	bpf_for_each_map_elem(&pages, hist_cb, &cool, 0);
-	if (cool) {
+	for (b = 0; b < NR_BINS; b++)
+		tracked += bins[b];
+	tier_stat_add(tracked, (s64)tracked - (s64)tracked_now);
+	tracked_now = tracked;
+	return 0;
+}
+
+/* Queue this period's migrations of target @t. */
+__noinline int move_target(u32 t, u64 promote, u64 demote)
+{
+	struct move_buf *buf;
+	struct target *tg;
+	u32 zero = 0;
+
+	tg = bpf_map_lookup_elem(&targets, &t);
+	buf = bpf_map_lookup_elem(&move_buf, &zero);
+	if (!tg || !tg->pid || !buf)
+		return 0;
+	mc.pid = tg->pid;
+	mc.n[0] = mc.n[1] = 0;
+	mc.budget[0] = promote;
+	mc.budget[1] = demote;
+	bpf_for_each_map_elem(&pages, move_cb, &buf, 0);
+	move_flush(buf, 1);
+	move_flush(buf, 0);
+	return 0;
+}
+
+static void adapt(void)
+{
+	struct thresh_ctx tc = {};
+	u64 cap, room, demote = 0;
+	u32 t;
+
+	build_hist(cool_pending);
+	if (cool_pending) {
 		cool_pending = 0;
 		samples_since_cool = 0;
 		tier_stat_inc(coolings);
 	}
-	for (b = 0; b < NR_BINS; b++)
-		tracked += bins[b];
-	tier_stat_add(tracked, (s64)tracked - (s64)(tier_stats() ? tier_stats()->tracked : 0));
-
 	cap = bpf_tier_node_capacity(fast_nid);
-	free = bpf_tier_node_free(fast_nid);
+	room = bpf_tier_node_room(fast_nid);
 	tc.fit = cap * fast_pct / 100;
 	tc.hot = NR_BINS;
 	bpf_loop(NR_BINS, thresh_step, &tc, 0);
 	tier_stat_add(hot_bin, (s64)tc.hot - (s64)hot_bin);
 	hot_bin = tc.hot;
-
-	mc.buf = bpf_map_lookup_elem(&move_buf, &zero);
-	if (!mc.buf || hot_bin >= NR_BINS)
+	if (hot_bin >= NR_BINS)
 		return;
-	mc.budget[0] = max_pages_period;
-	if (free < cap * demote_wmark_pct / 100 + max_pages_period)
-		mc.budget[1] = max_pages_period;
-	for (t = 0; t < MAX_TARGETS; t++) {
-		tg = bpf_map_lookup_elem(&targets, &t);
-		if (!tg || !tg->pid)
-			continue;
-		mc.pid = tg->pid;
-		mc.n[0] = mc.n[1] = 0;
-		bpf_for_each_map_elem(&pages, move_cb, &mc, 0);
-		move_flush(&mc, 1);
-		move_flush(&mc, 0);
-	}
+	if (room < cap * demote_wmark_pct / 100 + max_pages_period)
+		demote = max_pages_period;
+	for (t = 0; t < MAX_TARGETS; t++)
+		move_target(t, max_pages_period, demote);
 }
 
 void BPF_STRUCT_OPS_SLEEPABLE(memtis_tick)

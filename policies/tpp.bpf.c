@@ -13,10 +13,11 @@
  *
  * Demotion: upstream demotes in reclaim, which TPP starts early by raising
  * the fast node's watermarks by demote_scale_factor (in 1/10000 of the
- * node). Here the tick keeps that much of the fast node free: it ages the
- * targets' memory in 2 MiB chunks with the accessed bits (the inactive
- * LRU's approximation) and demotes the chunks not accessed since their
- * last aging, coldest first in aging order.
+ * node; upstream's promotion watermark plays that part). Here the tick
+ * keeps that much room above the fast node's high watermarks (which
+ * promotion needs): it ages the targets' memory in 2 MiB chunks with the
+ * accessed bits (the inactive LRU's approximation) and demotes the chunks
+ * not accessed since their last aging, in aging order.
  *
  * Left out: the per-page LRU and its refault logic (chunks instead of
  * pages), promotion of file pages, the NUMA scheduler's task placement.
@@ -33,7 +34,7 @@ TIER_PARAM(u32, numa_scan_mb, 256, 1, 65536, "MiB armed per target and scan");
 TIER_PARAM(u32, hot_threshold_ms, 1000, 1, 60000, "promote if hint-fault latency below");
 TIER_PARAM(u32, promote_rate_limit_mbps, 65536, 1, 1048576, "promotion rate limit");
 TIER_PARAM(u32, adjust_ms, 60000, 100, 3600000, "threshold adjustment period");
-TIER_PARAM(u32, demote_scale_factor, 200, 1, 5000, "keep this/10000 of fast memory free");
+TIER_PARAM(u32, demote_scale_factor, 200, 1, 5000, "keep this/10000 of fast memory as room");
 TIER_PARAM(u32, tick_ms, 200, 10, 60000, "aging and demotion period");
 TIER_PARAM(u32, age_chunks, 512, 1, 65536, "2 MiB chunks aged per target and tick");
 
@@ -108,7 +109,9 @@ void BPF_STRUCT_OPS_SLEEPABLE(tpp_target_add, s32 pid)
 	u32 i;
 
 	for (i = 0; i < MAX_TARGETS; i++) {
-		tg = bpf_map_lookup_elem(&targets, &i);
+		u32 k = i;
+
+		tg = bpf_map_lookup_elem(&targets, &k);
 		if (!tg || tg->pid)
 			continue;
 		if (tier_target_areas(pid, &tg->areas[0], &tg->areas[1]))
@@ -126,7 +129,9 @@ void BPF_STRUCT_OPS_SLEEPABLE(tpp_target_remove, s32 pid)
 	u32 i;
 
 	for (i = 0; i < MAX_TARGETS; i++) {
-		tg = bpf_map_lookup_elem(&targets, &i);
+		u32 k = i;
+
+		tg = bpf_map_lookup_elem(&targets, &k);
 		if (tg && tg->pid == pid)
 			tg->pid = 0;
 	}
@@ -243,14 +248,14 @@ static long age_step(u64 k, void *data)
 void BPF_STRUCT_OPS_SLEEPABLE(tpp_tick)
 {
 	struct age_ctx c = {};
-	u64 cap, free, keep;
+	u64 cap, room, keep;
 	u32 i;
 
 	adjust_threshold(bpf_ktime_get_ns());
 	cap = bpf_tier_node_capacity(fast_nid);
-	free = bpf_tier_node_free(fast_nid);
+	room = bpf_tier_node_room(fast_nid);
 	keep = cap * demote_scale_factor / 10000;
-	c.demote = free < keep ? keep - free : 0;
+	c.demote = room < keep ? keep - room : 0;
 	for (i = 0; i < MAX_TARGETS; i++) {
 		c.slot = i;
 		bpf_loop(age_chunks, age_step, &c, 0);

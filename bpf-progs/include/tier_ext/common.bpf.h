@@ -26,6 +26,7 @@ s32 bpf_tier_node_tier(s32 nid) __ksym;
 s32 bpf_tier_demotion_target(s32 nid) __ksym;
 u64 bpf_tier_node_capacity(s32 nid) __ksym;
 u64 bpf_tier_node_free(s32 nid) __ksym;
+u64 bpf_tier_node_room(s32 nid) __ksym;
 bool bpf_tier_is_target(s32 pid) __ksym;
 s64 bpf_tier_range_scan(s32 pid, u64 start, u64 end,
 			struct tier_ext_range_scan *scan, u32 flags) __ksym;
