@@ -698,4 +698,216 @@ TEST_F(mm, ksm_pages_survive_migration)
 	munmap(p, len);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * 64 MiB written and checked by two threads while more than 100k pages
+ * move back and forth: one half promoted, the halves exchanged both ways
+ * on a fast node kept nearly full (so exchanges demote as they promote),
+ * everything demoted, again and again.
+ */
+TEST_F_TIMEOUT(mm, integrity_under_100k_page_moves, 600)
+{
+	const size_t len = 64 * MiB, half = len / 2;
+	char *p = tier_alloc_on(len, 1), *ballast = NULL;
+	struct writer w[2] = {
+		{ .mem = (unsigned long *)p, .words = half / 8 },
+		{ .mem = (unsigned long *)(p + half), .words = half / 8 },
+	};
+	unsigned long long moved = 0, exch0 = tier_vmstat("tier_ext_pages_exchanged");
+	u64 lo = (u64)p, mid = (u64)p + half, hi = (u64)p + len;
+	long long fill;
+	double t0;
+	pthread_t th[2];
+	int round;
+
+	ASSERT_NE(NULL, p);
+	/* leave about 40 MiB free on the fast node: room for one half */
+	fill = (long long)node_free_kb(0) * 1024 - 40 * (long long)MiB;
+	if (fill > 0) {
+		ballast = tier_alloc_on(fill, 0);
+		ASSERT_NE(NULL, ballast);
+	}
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, write_and_check, &w[i]));
+	t0 = now_s();
+	for (round = 0; moved < 100000 && round < 200; round++) {
+		struct migrate_args a = { .nid = 0, .cold_nid = 1,
+					  .max_pages = half / PAGE };
+		long m;
+
+		switch (round % 4) {
+		case 0:		/* second half to the fast node */
+			a.start = mid, a.end = hi;
+			break;
+		case 1:		/* exchange: first half in, second half out */
+			a.start = lo, a.end = mid, a.cold_start = mid, a.cold_end = hi;
+			a.flags = MIGRATE_EXCHANGE;
+			break;
+		case 2:		/* and back */
+			a.start = mid, a.end = hi, a.cold_start = lo, a.cold_end = mid;
+			a.flags = MIGRATE_EXCHANGE;
+			break;
+		case 3:		/* everything to the slow node */
+			a.start = lo, a.end = hi, a.nid = 1, a.max_pages = len / PAGE;
+			break;
+		}
+		m = migrate(self, a);
+		ASSERT_LE(0, m);
+		moved += m;
+	}
+	for (int i = 0; i < 2; i++) {
+		atomic_store(&w[i].stop, true);
+		pthread_join(th[i], NULL);
+		EXPECT_FALSE(atomic_load(&w[i].corrupt));
+		EXPECT_LT(0, atomic_load(&w[i].rounds));
+	}
+	TH_LOG("%llu pages moved in %d requests (%llu exchanged pairs) in %.1f s: %.0f pages/s; write rounds %lu and %lu",
+	       moved, round, tier_vmstat("tier_ext_pages_exchanged") - exch0,
+	       now_s() - t0, moved / (now_s() - t0),
+	       atomic_load(&w[0].rounds), atomic_load(&w[1].rounds));
+	EXPECT_LE(100000, moved);
+	EXPECT_LT(0, tier_vmstat("tier_ext_pages_exchanged") - exch0);
+	if (ballast)
+		munmap(ballast, fill);
+	munmap(p, len);
+}
+
+/* One target that exits with a 64 MiB migration in flight. */
+static void exit_during_migration(FIXTURE_DATA(mm) *self,
+				  struct __test_metadata *_metadata)
+{
+	const size_t len = 64 * MiB;
+	struct cmd c = { .op = CMD_MIGRATE };
+	int fds[2], i;
+	struct result r;
+	u64 addr = 0;
+	pid_t child;
+
+	ASSERT_EQ(0, pipe(fds));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		char *q = tier_alloc_on(len, 1);
+
+		addr = (u64)q;
+		if (write(fds[1], &addr, sizeof(addr)) != sizeof(addr))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(sizeof(addr), read(fds[0], &addr, sizeof(addr)));
+	close(fds[0]);
+	close(fds[1]);
+	ASSERT_NE(0, addr);
+	ASSERT_EQ(0, tier_targets_write("%d", child));
+	c.pid = child;
+	c.margs = (struct migrate_args){ .start = addr, .end = addr + len,
+					 .nid = 0, .max_pages = len / PAGE };
+	r = run_cmd(self, c);
+	ASSERT_LT(0, r.ret);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	for (i = 0; i < 3000 && TIER_BSS(&self->p, u64, "done_id") != (u64)r.ret; i++)
+		tier_msleep(10);
+	EXPECT_EQ((u64)r.ret, TIER_BSS(&self->p, u64, "done_id"));
+}
+
+/*
+ * Targets that exit with a migration in flight: no crash, no leak. Freed
+ * pages may wait in per-CPU lists, so free memory is compared between the
+ * first and the fourth time: a leak would lose 16384 pages each time.
+ */
+TEST_F_TIMEOUT(mm, exit_during_migration_frees_memory, 300)
+{
+	unsigned long long free1, free4;
+
+	exit_during_migration(self, _metadata);
+	tier_msleep(1000);
+	free1 = tier_vmstat("nr_free_pages");
+	for (int i = 0; i < 3; i++)
+		exit_during_migration(self, _metadata);
+	tier_msleep(1000);
+	free4 = tier_vmstat("nr_free_pages");
+	TH_LOG("free pages %llu after the first exit, %llu after the fourth; the last migration moved %u pages",
+	       free1, free4, TIER_BSS(&self->p, u32, "done_moved"));
+	EXPECT_LE(free1, free4 + 4096);
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+}
+
+/* mremap moving the area while its migration runs: data intact. */
+TEST_F(mm, mremap_during_migration)
+{
+	const size_t len = 32 * MiB;
+	char *p = tier_alloc_on(len, 1), *q;
+	struct cmd c = { .op = CMD_MIGRATE, .pid = getpid(),
+			 .margs = { .start = (u64)p, .end = (u64)p + len,
+				    .nid = 0, .max_pages = len / PAGE } };
+	struct result r;
+	int i;
+
+	ASSERT_NE(NULL, p);
+	r = run_cmd(self, c);
+	ASSERT_LT(0, r.ret);
+	q = mremap(p, len, 2 * len, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	for (i = 0; i < 3000 && TIER_BSS(&self->p, u64, "done_id") != (u64)r.ret; i++)
+		tier_msleep(10);
+	EXPECT_EQ((u64)r.ret, TIER_BSS(&self->p, u64, "done_id"));
+	EXPECT_TRUE(tier_pattern_ok(q, len));
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	munmap(q, 2 * len);
+}
+
+/* ops.migrate_mbps bounds the pages moved per second (an upper bound). */
+TEST_F_TIMEOUT(mm, rate_limit_holds, 300)
+{
+	const char *const params[] = { "migrate_mbps=8", NULL };
+	const size_t len = 48 * MiB;
+	const unsigned long rate = 8 * 256;	/* pages per second */
+	char *p = tier_alloc_on(len, 1);
+	struct tier_policy slow;
+	unsigned long long moved;
+	double t0, t;
+	struct result r;
+	u64 last = 0;
+	int i;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, tier_test_load(&slow, MM_PROBE, params));
+	ASSERT_EQ(0, bpf_link__update_map(self->link, slow.ops_map));
+	tier_policy_close(&self->p);
+	self->p = slow;
+	self->seq = 0;
+	t0 = now_s();
+	/* six requests of 2048 pages (8 MiB), queued at once */
+	for (i = 0; i < 6; i++) {
+		struct cmd c = { .op = CMD_MIGRATE, .pid = getpid(),
+				 .margs = { .start = (u64)p + i * 8 * MiB,
+					    .end = (u64)p + (i + 1) * 8 * MiB,
+					    .nid = 0, .max_pages = 2048 } };
+
+		r = run_cmd(self, c);
+		ASSERT_LT(0, r.ret);
+		last = r.ret;
+	}
+	for (i = 0; i < 6000 && TIER_BSS(&self->p, u64, "done_id") != last; i++)
+		tier_msleep(10);
+	ASSERT_EQ(last, TIER_BSS(&self->p, u64, "done_id"));
+	t = now_s() - t0;
+	moved = TIER_BSS(&self->p, u64, "total_moved");
+	TH_LOG("%llu pages in %.2f s at a limit of %lu pages/s (%.0f pages/s)",
+	       moved, t, rate, moved / t);
+	EXPECT_EQ(6 * 2048, moved);
+	/* never more than the rate, plus the one-second burst */
+	EXPECT_LE(moved, rate * (t + 1));
+	munmap(p, len);
+}
+
 TEST_HARNESS_MAIN

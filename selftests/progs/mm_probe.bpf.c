@@ -10,6 +10,9 @@ char _license[] SEC("license") = "GPL";
 
 TIER_POLICY("selftest policy: runs kfuncs on request, records callbacks");
 
+/* Named after the tier_ext_ops member: the loader sets it (0: default). */
+TIER_PARAM(u32, migrate_mbps, 0, 0, 1048576, "migration rate limit, MiB/s");
+
 enum { CMD_SCAN = 1, CMD_MIGRATE = 2 };
 
 struct cmd {
@@ -46,7 +49,7 @@ struct {
 #define NR_EVENTS 64
 s32 target_events[NR_EVENTS];	/* +pid added, -pid removed */
 u32 nr_target_events;
-u64 done_id, nr_done;
+u64 done_id, nr_done, total_moved;
 u32 done_moved, done_failed;
 s32 done_pid;
 
@@ -94,6 +97,7 @@ void BPF_STRUCT_OPS(mm_probe_migrate_done, u64 id, s32 pid, u32 moved,
 	done_pid = pid;
 	done_moved = moved;
 	done_failed = failed;
+	__sync_fetch_and_add(&total_moved, moved);
 	__sync_fetch_and_add(&nr_done, 1);
 }
 
