@@ -19,9 +19,11 @@ mkdir -p "$share"
 
 timeout=$(( (secs + 60) * ${#contenders[@]} + 300 ))
 echo "# hotset-compare: ${contenders[*]}, ${secs}s each (VM limit ${timeout}s)"
+vmrc=0
 "$top/scripts/tier-vm" --fast 256 --slow 1280 --timeout "$timeout" -- \
-	"$top/bench/hotset-compare-guest.sh" "$share" "$secs" "${contenders[@]}"
+	"$top/bench/hotset-compare-guest.sh" "$share" "$secs" "${contenders[@]}" || vmrc=$?
 cp "$share"/*.csv "$share"/*.txt "$out/" 2>/dev/null || true
+[ -s "$out/hotset-compare.csv" ] || { echo "hotset-compare: no results (tier-vm exit $vmrc)" >&2; exit 1; }
 
 # Markdown: hot-set share in fast memory at fixed times (epochs of 500 ms).
 {
@@ -56,3 +58,5 @@ cp "$share"/*.csv "$share"/*.txt "$out/" 2>/dev/null || true
 		}' "$out/hotset-compare.csv"
 } > "$out/hotset-compare.md"
 cat "$out/hotset-compare.md"
+[ $vmrc -eq 0 ] || echo "hotset-compare: the VM run failed (exit $vmrc); the table has what finished" >&2
+exit $vmrc

@@ -28,7 +28,7 @@ node_range() {
 damon_kdamond() {	# index, node, action, target node, min accesses, max accesses, min age
 	local k=$1 node=$2 action=$3 target=$4 amin=$5 amax=$6 agemin=$7
 	local d=/sys/kernel/mm/damon/admin/kdamonds/$k c s start end
-	read -r start end < <(node_range "$node") || die "node $node has no memory"
+	read -r start end <<< "$(node_range "$node")" || die "node $node has no memory"
 	echo 1 > "$d/contexts/nr_contexts"
 	c=$d/contexts/0
 	echo paddr > "$c/operations"

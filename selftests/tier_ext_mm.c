@@ -32,7 +32,7 @@ struct migrate_args {
 	u32 max_pages, flags;
 };
 
-enum { CMD_SCAN = 1, CMD_MIGRATE = 2 };
+enum { CMD_SCAN = 1, CMD_MIGRATE = 2, CMD_MIGRATE_PAGES = 3, CMD_ROOM = 4 };
 enum { SCAN_CLEAR_YOUNG = 1, MIGRATE_EXCHANGE = 1 };
 
 struct cmd {
@@ -41,6 +41,9 @@ struct cmd {
 	s32 pid, pad;
 	u64 start, end;
 	struct migrate_args margs;
+	u64 pages[8];
+	u32 nr_pages;
+	s32 nid;
 };
 
 struct result {
@@ -908,6 +911,89 @@ TEST_F_TIMEOUT(mm, rate_limit_holds, 300)
 	/* never more than the rate, plus the one-second burst */
 	EXPECT_LE(moved, rate * (t + 1));
 	munmap(p, len);
+}
+
+/* Wait for request @id's migrate_done; pages moved or -ETIMEDOUT. */
+static long wait_done(FIXTURE_DATA(mm) *self, u64 id)
+{
+	for (int i = 0; i < 3000; i++) {
+		if (TIER_BSS(&self->p, u64, "done_id") == id)
+			return TIER_BSS(&self->p, u32, "done_moved");
+		tier_msleep(10);
+	}
+	return -ETIMEDOUT;
+}
+
+TEST_F(mm, migrate_pages_moves_exactly_the_batch)
+{
+	const size_t len = 4 * MiB;
+	char *p = tier_alloc_on(len, 1);
+	struct cmd c = { .op = CMD_MIGRATE_PAGES, .pid = getpid(), .nid = 0,
+			 .nr_pages = 8 };
+	void *pages[1024];
+	int status[1024], on0 = 0;
+	struct result r;
+
+	ASSERT_NE(NULL, p);
+	/* pages 0, 7, 100, ... 1023: scattered */
+	for (int i = 0; i < 8; i++)
+		c.pages[i] = (u64)p + (i * 146 + (i ? 1 : 0)) * PAGE;
+	r = run_cmd(self, c);
+	ASSERT_LT(0, r.ret);
+	EXPECT_EQ(8, wait_done(self, r.ret));
+	for (int i = 0; i < 1024; i++)
+		pages[i] = p + i * PAGE;
+	ASSERT_EQ(0, move_pages(0, 1024, pages, NULL, status, 0));
+	for (int i = 0; i < 8; i++)
+		EXPECT_EQ(0, status[(c.pages[i] - (u64)p) / PAGE]);
+	for (int i = 0; i < 1024; i++)
+		on0 += status[i] == 0;
+	EXPECT_EQ(8, on0);		/* and no other page */
+	EXPECT_TRUE(tier_pattern_ok(p, len));
+
+	/* the same batch again: already there, nothing moves */
+	r = run_cmd(self, c);
+	ASSERT_LT(0, r.ret);
+	EXPECT_EQ(0, wait_done(self, r.ret));
+
+	/* bad input: an error, never a crash */
+	c.pages[3] |= 0x10;				/* unaligned */
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);
+	c.pages[3] = 1ULL << 63;			/* beyond user space */
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);
+	c.pages[3] = 0x10000;				/* not mapped: skipped */
+	r = run_cmd(self, c);
+	ASSERT_LT(0, r.ret);
+	EXPECT_EQ(0, wait_done(self, r.ret));
+	c.pid = 1;					/* not a target */
+	EXPECT_EQ(-ESRCH, run_cmd(self, c).ret);
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	c.pid = getpid();
+	c.nid = 9;					/* no such node: ejected */
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);
+	ASSERT_TRUE(tier_wait_state("disabled", 5000));
+	EXPECT_STREQ("mm_probe: policy error detected by the kernel: invalid memory node 9",
+		     tier_sysfs("exit_reason"));
+	munmap(p, len);
+}
+
+TEST_F(mm, node_room_is_free_memory_above_the_watermarks)
+{
+	struct cmd c = { .op = CMD_ROOM, .nid = 0 };
+	long long room = run_cmd(self, c).ret;
+	long free_kb = node_free_kb(0);
+
+	TH_LOG("node 0: %lld pages of room, %ld KiB free", room, free_kb);
+	EXPECT_LE(0, room);
+	EXPECT_GT(free_kb / 4, room);		/* the watermarks are reserved */
+	c.nid = 1;
+	EXPECT_LE(0, run_cmd(self, c).ret);
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	c.nid = -1;					/* bad node: ejected */
+	EXPECT_EQ(0, run_cmd(self, c).ret);
+	ASSERT_TRUE(tier_wait_state("disabled", 5000));
+	EXPECT_STREQ("mm_probe: policy error detected by the kernel: invalid memory node -1",
+		     tier_sysfs("exit_reason"));
 }
 
 TEST_HARNESS_MAIN

@@ -13,7 +13,9 @@ TIER_POLICY("selftest policy: runs kfuncs on request, records callbacks");
 /* Named after the tier_ext_ops member: the loader sets it (0: default). */
 TIER_PARAM(u32, migrate_mbps, 0, 0, 1048576, "migration rate limit, MiB/s");
 
-enum { CMD_SCAN = 1, CMD_MIGRATE = 2 };
+enum { CMD_SCAN = 1, CMD_MIGRATE = 2, CMD_MIGRATE_PAGES = 3, CMD_ROOM = 4 };
+
+#define CMD_PAGES 8
 
 struct cmd {
 	u64 seq;
@@ -24,6 +26,9 @@ struct cmd {
 	u64 start;
 	u64 end;
 	struct tier_ext_migrate_args margs;
+	u64 pages[CMD_PAGES];		/* CMD_MIGRATE_PAGES */
+	u32 nr_pages;
+	s32 nid;			/* CMD_MIGRATE_PAGES, CMD_ROOM */
 };
 
 struct result {
@@ -53,6 +58,17 @@ u64 done_id, nr_done, total_moved;
 u32 done_moved, done_failed;
 s32 done_pid;
 
+static __always_inline bool migrate_pages_cmd(struct cmd *c, struct result *r)
+{
+	u32 n = c->nr_pages;
+
+	barrier_var(n);		/* bound the value the kfunc gets */
+	if (n < 1 || n > CMD_PAGES)
+		return false;
+	r->ret = bpf_tier_migrate_pages(c->pid, c->pages, n * sizeof(u64), c->nid);
+	return true;
+}
+
 void BPF_STRUCT_OPS_SLEEPABLE(mm_probe_tick)
 {
 	u32 zero = 0;
@@ -66,6 +82,10 @@ void BPF_STRUCT_OPS_SLEEPABLE(mm_probe_tick)
 					     c->flags);
 	else if (c->op == CMD_MIGRATE)
 		r->ret = bpf_tier_migrate(c->pid, &c->margs);
+	else if (c->op == CMD_MIGRATE_PAGES && migrate_pages_cmd(c, r))
+		;
+	else if (c->op == CMD_ROOM)
+		r->ret = bpf_tier_node_room(c->nid);
 	else
 		r->ret = -22;
 	r->seq = c->seq;
