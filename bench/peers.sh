@@ -45,10 +45,13 @@ damon_kdamond() {	# index, node, action, target node, min accesses, max accesses
 	s=$c/schemes/0
 	echo "$action" > "$s/action"
 	echo "$target" > "$s/target_nid"
+	# every range starts as [0, 0]: give each its bounds
 	echo 4096 > "$s/access_pattern/sz/min"
+	echo $((1 << 40)) > "$s/access_pattern/sz/max"
 	echo "$amin" > "$s/access_pattern/nr_accesses/min"
 	echo "$amax" > "$s/access_pattern/nr_accesses/max"
 	echo "$agemin" > "$s/access_pattern/age/min"
+	echo 4294967295 > "$s/access_pattern/age/max"
 	# at most 256 MiB per second, as tier_ext's default rate limit
 	echo $((256 << 20)) > "$s/quotas/bytes"
 	echo 1000 > "$s/quotas/reset_interval_ms"
