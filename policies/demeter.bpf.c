@@ -130,21 +130,8 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(demeter_init)
 {
 	struct demeter_stats *s;
 	u32 zero = 0, cpu;
-	s32 nid;
 
-	for (nid = 0; nid < 64; nid++) {
-		if (nid >= bpf_tier_nr_node_ids())
-			break;
-		if (!bpf_tier_node_has_memory(nid))
-			continue;
-		if (bpf_tier_node_tier(nid) == 0) {
-			if (fast_nid < 0)
-				fast_nid = nid;
-		} else if (slow_nid < 0) {
-			slow_nid = nid;
-		}
-	}
-	if (fast_nid < 0 || slow_nid < 0) {
+	if (!tier_fast_slow_nodes(&fast_nid, &slow_nid)) {
 		bpf_tier_error("demeter needs a fast and a slow memory tier");
 		return -19;	/* -ENODEV */
 	}

@@ -116,21 +116,26 @@ static struct result scan(FIXTURE_DATA(mm) *self, void *start, size_t len,
 	return run_cmd(self, c);
 }
 
+/* Wait up to @ms for request @id's migrate_done; pages moved or -ETIMEDOUT. */
+static long wait_done(FIXTURE_DATA(mm) *self, u64 id, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (TIER_BSS(&self->p, u64, "done_id") == id)
+			return TIER_BSS(&self->p, u32, "done_moved");
+		tier_msleep(10);
+	}
+	return -ETIMEDOUT;
+}
+
 /* Queue a migration and wait for its migrate_done; returns pages moved. */
 static long migrate(FIXTURE_DATA(mm) *self, struct migrate_args a)
 {
 	struct cmd c = { .op = CMD_MIGRATE, .pid = getpid(), .margs = a };
 	struct result r = run_cmd(self, c);
-	int i;
 
 	if (r.ret <= 0)
 		return r.ret ? r.ret : -EIO;
-	for (i = 0; i < 3000; i++) {
-		if (TIER_BSS(&self->p, u64, "done_id") == (u64)r.ret)
-			return TIER_BSS(&self->p, u32, "done_moved");
-		tier_msleep(10);
-	}
-	return -ETIMEDOUT;
+	return wait_done(self, r.ret, 30000);
 }
 
 TEST_F(mm, targets_lifecycle)
@@ -447,15 +452,12 @@ TEST_F(mm, unmapped_range_during_migration)
 			 .margs = { .start = (u64)p, .end = (u64)p + len,
 				    .nid = 0, .max_pages = 8192 } };
 	struct result r;
-	int i;
 
 	ASSERT_NE(NULL, p);
 	r = run_cmd(self, c);
 	ASSERT_LT(0, r.ret);
 	munmap(p, len);
-	for (i = 0; i < 3000 && TIER_BSS(&self->p, u64, "done_id") != (u64)r.ret; i++)
-		tier_msleep(10);
-	EXPECT_EQ((u64)r.ret, TIER_BSS(&self->p, u64, "done_id"));
+	EXPECT_LE(0, wait_done(self, r.ret, 30000));
 	EXPECT_STREQ("enabled", tier_sysfs("state"));
 }
 
@@ -788,7 +790,7 @@ static void exit_during_migration(FIXTURE_DATA(mm) *self,
 {
 	const size_t len = 64 * MiB;
 	struct cmd c = { .op = CMD_MIGRATE };
-	int fds[2], i;
+	int fds[2];
 	struct result r;
 	u64 addr = 0;
 	pid_t child;
@@ -817,9 +819,7 @@ static void exit_during_migration(FIXTURE_DATA(mm) *self,
 	ASSERT_LT(0, r.ret);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
-	for (i = 0; i < 3000 && TIER_BSS(&self->p, u64, "done_id") != (u64)r.ret; i++)
-		tier_msleep(10);
-	EXPECT_EQ((u64)r.ret, TIER_BSS(&self->p, u64, "done_id"));
+	EXPECT_LE(0, wait_done(self, r.ret, 30000));
 }
 
 /*
@@ -853,16 +853,13 @@ TEST_F(mm, mremap_during_migration)
 			 .margs = { .start = (u64)p, .end = (u64)p + len,
 				    .nid = 0, .max_pages = len / PAGE } };
 	struct result r;
-	int i;
 
 	ASSERT_NE(NULL, p);
 	r = run_cmd(self, c);
 	ASSERT_LT(0, r.ret);
 	q = mremap(p, len, 2 * len, MREMAP_MAYMOVE);
 	ASSERT_NE(MAP_FAILED, q);
-	for (i = 0; i < 3000 && TIER_BSS(&self->p, u64, "done_id") != (u64)r.ret; i++)
-		tier_msleep(10);
-	EXPECT_EQ((u64)r.ret, TIER_BSS(&self->p, u64, "done_id"));
+	EXPECT_LE(0, wait_done(self, r.ret, 30000));
 	EXPECT_TRUE(tier_pattern_ok(q, len));
 	EXPECT_STREQ("enabled", tier_sysfs("state"));
 	munmap(q, 2 * len);
@@ -900,9 +897,7 @@ TEST_F_TIMEOUT(mm, rate_limit_holds, 300)
 		ASSERT_LT(0, r.ret);
 		last = r.ret;
 	}
-	for (i = 0; i < 6000 && TIER_BSS(&self->p, u64, "done_id") != last; i++)
-		tier_msleep(10);
-	ASSERT_EQ(last, TIER_BSS(&self->p, u64, "done_id"));
+	ASSERT_LE(0, wait_done(self, last, 60000));
 	t = now_s() - t0;
 	moved = TIER_BSS(&self->p, u64, "total_moved");
 	TH_LOG("%llu pages in %.2f s at a limit of %lu pages/s (%.0f pages/s)",
@@ -911,17 +906,6 @@ TEST_F_TIMEOUT(mm, rate_limit_holds, 300)
 	/* never more than the rate, plus the one-second burst */
 	EXPECT_LE(moved, rate * (t + 1));
 	munmap(p, len);
-}
-
-/* Wait for request @id's migrate_done; pages moved or -ETIMEDOUT. */
-static long wait_done(FIXTURE_DATA(mm) *self, u64 id)
-{
-	for (int i = 0; i < 3000; i++) {
-		if (TIER_BSS(&self->p, u64, "done_id") == id)
-			return TIER_BSS(&self->p, u32, "done_moved");
-		tier_msleep(10);
-	}
-	return -ETIMEDOUT;
 }
 
 TEST_F(mm, migrate_pages_moves_exactly_the_batch)
@@ -940,7 +924,7 @@ TEST_F(mm, migrate_pages_moves_exactly_the_batch)
 		c.pages[i] = (u64)p + (i * 146 + (i ? 1 : 0)) * PAGE;
 	r = run_cmd(self, c);
 	ASSERT_LT(0, r.ret);
-	EXPECT_EQ(8, wait_done(self, r.ret));
+	EXPECT_EQ(8, wait_done(self, r.ret, 30000));
 	for (int i = 0; i < 1024; i++)
 		pages[i] = p + i * PAGE;
 	ASSERT_EQ(0, move_pages(0, 1024, pages, NULL, status, 0));
@@ -954,7 +938,7 @@ TEST_F(mm, migrate_pages_moves_exactly_the_batch)
 	/* the same batch again: already there, nothing moves */
 	r = run_cmd(self, c);
 	ASSERT_LT(0, r.ret);
-	EXPECT_EQ(0, wait_done(self, r.ret));
+	EXPECT_EQ(0, wait_done(self, r.ret, 30000));
 
 	/* bad input: an error, never a crash */
 	c.pages[3] |= 0x10;				/* unaligned */
@@ -964,7 +948,7 @@ TEST_F(mm, migrate_pages_moves_exactly_the_batch)
 	c.pages[3] = 0x10000;				/* not mapped: skipped */
 	r = run_cmd(self, c);
 	ASSERT_LT(0, r.ret);
-	EXPECT_EQ(0, wait_done(self, r.ret));
+	EXPECT_EQ(0, wait_done(self, r.ret, 30000));
 	c.pid = 1;					/* not a target */
 	EXPECT_EQ(-ESRCH, run_cmd(self, c).ret);
 	EXPECT_STREQ("enabled", tier_sysfs("state"));

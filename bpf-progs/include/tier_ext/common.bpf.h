@@ -64,6 +64,30 @@ void bpf_task_release(struct task_struct *p) __ksym;
 #define TIER_OPS_DEFINE(__name, ...)					\
 	SEC(".struct_ops.link") struct tier_ext_ops __name = { __VA_ARGS__ }
 
+/*
+ * The first node of the top (fast) tier and the first of a lower (slow)
+ * tier, in *@fast and *@slow (-1 if none); true if there are both.
+ */
+static __always_inline bool tier_fast_slow_nodes(s32 *fast, s32 *slow)
+{
+	s32 nid;
+
+	*fast = *slow = -1;
+	for (nid = 0; nid < 64; nid++) {
+		if (nid >= bpf_tier_nr_node_ids())
+			break;
+		if (!bpf_tier_node_has_memory(nid))
+			continue;
+		if (bpf_tier_node_tier(nid) == 0) {
+			if (*fast < 0)
+				*fast = nid;
+		} else if (*slow < 0) {
+			*slow = nid;
+		}
+	}
+	return *fast >= 0 && *slow >= 0;
+}
+
 /* A one-line description shown by `tierctl list`. */
 #define TIER_POLICY(text)						\
 	const volatile char __tier_policy_desc[TIER_POLICY_DESC_LEN] = text
