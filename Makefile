@@ -85,8 +85,9 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-# checkpatch.pl --strict over the kernel series (needs the unpacked tree).
+# checkpatch.pl --strict over the kernel series, run inside the unpacked
+# tree (outside a kernel tree it misreads patches).
 checkpatch: kernel
 	@for p in kernel-patch/*.patch; do \
-		PATH=/usr/bin:$$PATH $(KSRC)/scripts/checkpatch.pl --strict -q $$p || exit 1; \
+		(cd $(KSRC) && PATH=/usr/bin:$$PATH scripts/checkpatch.pl --strict -q $(CURDIR)/$$p) || exit 1; \
 	done; echo "checkpatch: $$(ls kernel-patch/*.patch | wc -l) patches clean"
