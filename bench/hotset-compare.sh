@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-120}
 shift || true
 contenders=("$@")
-[ ${#contenders[@]} -gt 0 ] || contenders=(static tpp memtis demeter numab2 damon)
+[ ${#contenders[@]} -gt 0 ] || contenders=(static tpp memtis nomad demeter numab2 damon)
 out=$top/bench/results/$(date +%Y-%m-%d)
 share=$top/build/vm/share/compare
 mkdir -p "$out"

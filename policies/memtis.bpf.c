@@ -68,12 +68,7 @@ struct target {
 	struct tier_area areas[2];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MAX_TARGETS);
-	__type(key, u32);
-	__type(value, struct target);
-} targets SEC(".maps");
+TIER_TARGETS_MAP(struct target, MAX_TARGETS);
 
 /* Per chunk, [target * MAX_CHUNKS + chunk], from the last sweep. */
 struct chunk {
@@ -192,45 +187,27 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(memtis_init)
 
 void BPF_STRUCT_OPS_SLEEPABLE(memtis_target_add, s32 pid)
 {
-	struct target *tg;
+	struct target *tg = tier_target_slot_get(&targets, MAX_TARGETS);
 	u64 n0, n1;
-	u32 i;
 
-	for (i = 0; i < MAX_TARGETS; i++) {
-		u32 k = i;
-
-		tg = bpf_map_lookup_elem(&targets, &k);
-		if (!tg || tg->pid)
-			continue;
-		if (tier_target_areas(pid, &tg->areas[0], &tg->areas[1]))
-			return;
-		n0 = (tg->areas[0].end - tg->areas[0].start) / CHUNK;
-		n1 = (tg->areas[1].end - tg->areas[1].start) / CHUNK;
-		if (n0 > MAX_CHUNKS / 2)
-			n0 = MAX_CHUNKS / 2;
-		if (n1 > MAX_CHUNKS / 2)
-			n1 = MAX_CHUNKS / 2;
-		tg->areas[0].end = tg->areas[0].start + n0 * CHUNK;
-		tg->areas[1].end = tg->areas[1].start + n1 * CHUNK;
-		tg->nr_chunks = n0 + n1;
-		tg->sweep = 0;
-		tg->pid = pid;
+	if (!tg || tier_target_areas(pid, &tg->areas[0], &tg->areas[1]))
 		return;
-	}
+	n0 = (tg->areas[0].end - tg->areas[0].start) / CHUNK;
+	n1 = (tg->areas[1].end - tg->areas[1].start) / CHUNK;
+	if (n0 > MAX_CHUNKS / 2)
+		n0 = MAX_CHUNKS / 2;
+	if (n1 > MAX_CHUNKS / 2)
+		n1 = MAX_CHUNKS / 2;
+	tg->areas[0].end = tg->areas[0].start + n0 * CHUNK;
+	tg->areas[1].end = tg->areas[1].start + n1 * CHUNK;
+	tg->nr_chunks = n0 + n1;
+	tg->sweep = 0;
+	tg->pid = pid;
 }
 
 void BPF_STRUCT_OPS_SLEEPABLE(memtis_target_remove, s32 pid)
 {
-	struct target *tg;
-	u32 i;
-
-	for (i = 0; i < MAX_TARGETS; i++) {
-		u32 k = i;
-
-		tg = bpf_map_lookup_elem(&targets, &k);
-		if (tg && tg->pid == pid)
-			tg->pid = 0;
-	}
+	tier_target_slot_free(&targets, MAX_TARGETS, pid);
 }
 
 void BPF_STRUCT_OPS(memtis_sample, struct tier_ext_sample *s)
@@ -410,7 +387,7 @@ static void move_flush(struct move_buf *buf, u32 d)
 	if (!n || n > PROBE_MAX)
 		return;
 	if (bpf_tier_migrate_pages(mc.pid, buf->addr[d & 1], n * sizeof(u64),
-				   d ? slow_nid : fast_nid) > 0) {
+				   d ? slow_nid : fast_nid, 0) > 0) {
 		if (d)
 			tier_stat_inc(demote_reqs);
 		else

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The baseline policies (policies/tpp.bpf.c, memtis.bpf.c) on the hot-set
- * workload of the Demeter tests: each brings the hot set to the fast tier
- * and leaves the cold bulk on the slow one, hot-swaps to and from demeter
- * under load with every page's data intact, and rejects bad knobs.
+ * The baseline policies (policies/tpp.bpf.c, memtis.bpf.c, nomad.bpf.c) on
+ * the hot-set workload of the Demeter tests: each brings the hot set to the
+ * fast tier and leaves the cold bulk on the slow one, hot-swaps to and from
+ * demeter under load with every page's data intact (the workload's writes
+ * race the migrations, Nomad's transactional copies included), and rejects
+ * bad knobs. Nomad's shadow pages go when the workload exits.
  * Needs a fast node of 256 MiB and a slow node of 1 GiB or more.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "tier_test.h"
@@ -34,6 +38,11 @@ FIXTURE_VARIANT_ADD(policy, tpp) {
 
 FIXTURE_VARIANT_ADD(policy, memtis) {
 	.name = "memtis",
+	.moved_stat = "pages_moved",
+};
+
+FIXTURE_VARIANT_ADD(policy, nomad) {
+	.name = "nomad",
 	.moved_stat = "pages_moved",
 };
 
@@ -202,6 +211,51 @@ TEST_F(policy, knobs_reject_bad_values)
 	ASSERT_EQ(0, bpf_object__load(p->obj));
 	self->link = bpf_map__attach_struct_ops(p->ops_map);
 	EXPECT_NE(NULL, self->link);
+}
+
+/* Nomad's shadows: held while the workload runs, none left after it exits. */
+TEST(nomad_shadows_go_with_the_workload)
+{
+	struct tier_policy p = {};
+	struct bpf_link *link;
+	long shadows = 0;
+	int status, i;
+	pid_t child;
+
+	if (access(TIER_SYSFS, F_OK) || access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "needs tier_ext and two NUMA nodes");
+	ASSERT_TRUE(tier_wait_state("disabled", 2000));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct hotset h = {};
+
+		if (hotset_setup(&h, 256 * MiB, 128 * MiB, 32 * MiB, 1))
+			_exit(1);
+		hotset_hammer(&h);
+		_exit(0);
+	}
+	ASSERT_EQ(0, load(&p, "nomad", NULL));
+	link = bpf_map__attach_struct_ops(p.ops_map);
+	ASSERT_NE(NULL, link);
+	ASSERT_EQ(0, tier_targets_write("%d", child));
+	for (i = 0; i < 600 && shadows < 1024; i++) {
+		tier_msleep(200);
+		shadows = atol(tier_sysfs("shadow_pages"));
+	}
+	TH_LOG("nomad: %ld shadow pages after %.1f s, %llu pages moved",
+	       shadows, i * 0.2, stat_of(&p, "pages_moved"));
+	EXPECT_LE(1024, shadows);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	for (i = 0; i < 50 && (shadows = atol(tier_sysfs("shadow_pages"))); i++)
+		tier_msleep(100);
+	TH_LOG("shadow pages %ld, %d ms after the exit", shadows, i * 100);
+	EXPECT_EQ(0, shadows);
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	bpf_link__detach(link);
+	bpf_link__destroy(link);
+	tier_policy_close(&p);
 }
 
 TEST_HARNESS_MAIN

@@ -33,7 +33,7 @@ struct migrate_args {
 };
 
 enum { CMD_SCAN = 1, CMD_MIGRATE = 2, CMD_MIGRATE_PAGES = 3, CMD_ROOM = 4 };
-enum { SCAN_CLEAR_YOUNG = 1, MIGRATE_EXCHANGE = 1 };
+enum { SCAN_CLEAR_YOUNG = 1, MIGRATE_EXCHANGE = 1, MIGRATE_TX = 2, MIGRATE_SHADOW = 4 };
 
 struct cmd {
 	u64 seq;
@@ -1000,6 +1000,226 @@ TEST_F(mm, node_room_is_free_memory_above_the_watermarks)
 	ASSERT_TRUE(tier_wait_state("disabled", 5000));
 	EXPECT_STREQ("mm_probe: policy error detected by the kernel: invalid memory node -1",
 		     tier_sysfs("exit_reason"));
+}
+
+static long shadow_pages(void)
+{
+	return atol(tier_sysfs("shadow_pages"));
+}
+
+TEST_F(mm, transactional_moves_keep_shadows_for_remaps)
+{
+	size_t len = 8 * MiB, npages = len / PAGE, i;
+	char *p = tier_alloc_on(len, 1);
+	unsigned long long committed = tier_vmstat("tier_ext_tx_committed");
+	unsigned long long remapped = tier_vmstat("tier_ext_shadow_remapped");
+	struct migrate_args a = { .start = (u64)p, .end = (u64)p + len,
+				  .nid = 0, .max_pages = npages,
+				  .flags = MIGRATE_TX | MIGRATE_SHADOW };
+	long n[2], shadows = shadow_pages();
+
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(npages, migrate(self, a));
+	tier_where(p, len, n);
+	EXPECT_EQ(npages, n[0]);
+	EXPECT_EQ(npages, tier_vmstat("tier_ext_tx_committed") - committed);
+	EXPECT_EQ(shadows + npages, shadow_pages());
+	EXPECT_TRUE(tier_pattern_ok(p, len));
+
+	/* written pages lose their shadow's worth: they are copied back */
+	for (i = 0; i < npages / 2; i++)
+		p[i * PAGE + 8] = 0x5a;
+	a.nid = 1;
+	a.flags = 0;
+	EXPECT_EQ(npages, migrate(self, a));
+	tier_where(p, len, n);
+	EXPECT_EQ(npages, n[1]);
+	TH_LOG("%zu pages promoted transactionally, %llu remapped back to their shadows",
+	       npages, tier_vmstat("tier_ext_shadow_remapped") - remapped);
+	EXPECT_EQ(npages / 2, tier_vmstat("tier_ext_shadow_remapped") - remapped);
+	EXPECT_EQ(shadows, shadow_pages());
+	EXPECT_TRUE(tier_pattern_ok(p, len));
+	for (i = 0; i < npages; i++)
+		if (p[i * PAGE + 8] != (i < npages / 2 ? 0x5a : 0))
+			break;
+	EXPECT_EQ(npages, i) TH_LOG("page %zu lost a write", i);
+	munmap(p, len);
+}
+
+struct hammer {
+	unsigned long *mem;	/* one counter per page */
+	size_t pages;
+	atomic_bool stop;
+	atomic_bool corrupt;
+	atomic_ulong writes;
+};
+
+/* Increment each page's counter and check it holds what was written. */
+static void *hammer_pages(void *arg)
+{
+	struct hammer *h = arg;
+	unsigned long v, n = 0;
+	size_t i;
+
+	while (!atomic_load(&h->stop)) {
+		for (i = 0; i < h->pages; i++) {
+			unsigned long *w = h->mem + i * (PAGE / 8);
+
+			v = *w + 1;
+			*w = v;
+			if (*w != v)
+				atomic_store(&h->corrupt, true);
+			n++;
+		}
+	}
+	atomic_store(&h->writes, n);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(mm, writes_during_transactional_copies_are_kept, 300)
+{
+	size_t len = 8 * MiB, npages = len / PAGE, hot = 16, i;
+	char *p = tier_alloc_on(len, 1);
+	unsigned long long aborted = tier_vmstat("tier_ext_tx_aborted");
+	unsigned long long committed = tier_vmstat("tier_ext_tx_committed");
+	unsigned long long remapped = tier_vmstat("tier_ext_shadow_remapped");
+	struct writer w = { .mem = (unsigned long *)p, .words = len / 8 };
+	struct hammer h = { .mem = (unsigned long *)(p + 8), .pages = hot };
+	struct migrate_args a = { .start = (u64)p, .end = (u64)p + len,
+				  .max_pages = npages };
+	unsigned long sum = 0;
+	pthread_t tw, th;
+	int round;
+
+	ASSERT_NE(NULL, p);
+	/* w writes every 64th word of the range (not word 1 of a page) */
+	ASSERT_EQ(0, pthread_create(&tw, NULL, write_and_check, &w));
+	ASSERT_EQ(0, pthread_create(&th, NULL, hammer_pages, &h));
+	for (round = 0; round < 6; round++) {
+		a.nid = 0;
+		a.flags = MIGRATE_TX | MIGRATE_SHADOW;
+		ASSERT_LE(0, migrate(self, a));
+		a.nid = 1;
+		a.flags = 0;
+		ASSERT_LE(0, migrate(self, a));
+	}
+	atomic_store(&w.stop, true);
+	atomic_store(&h.stop, true);
+	pthread_join(tw, NULL);
+	pthread_join(th, NULL);
+	for (i = 0; i < hot; i++)
+		sum += h.mem[i * (PAGE / 8)];
+	TH_LOG("6 rounds under writes: %llu moves committed, %llu aborted by a write, %llu remaps; %lu hammer writes, %lu write rounds",
+	       tier_vmstat("tier_ext_tx_committed") - committed,
+	       tier_vmstat("tier_ext_tx_aborted") - aborted,
+	       tier_vmstat("tier_ext_shadow_remapped") - remapped,
+	       atomic_load(&h.writes), atomic_load(&w.rounds));
+	EXPECT_FALSE(atomic_load(&w.corrupt));
+	EXPECT_FALSE(atomic_load(&h.corrupt));
+	/* no increment was lost */
+	EXPECT_EQ(atomic_load(&h.writes), sum);
+	EXPECT_LT(committed, tier_vmstat("tier_ext_tx_committed"));
+	EXPECT_LT(aborted, tier_vmstat("tier_ext_tx_aborted"));
+	munmap(p, len);
+}
+
+TEST_F(mm, shadows_go_when_the_process_exits)
+{
+	unsigned long long dropped = tier_vmstat("tier_ext_shadow_dropped");
+	size_t len = 4 * MiB;
+	struct cmd c = { .op = CMD_MIGRATE };
+	int sync[2], status, i;
+	long shadows = shadow_pages();
+	struct result r;
+	pid_t child;
+	char *p;
+
+	ASSERT_EQ(0, pipe(sync));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		p = tier_alloc_on(len, 1);
+		if (write(sync[1], &p, sizeof(p)) != sizeof(p))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(sizeof(p), read(sync[0], &p, sizeof(p)));
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, tier_targets_write("%d", child));
+	c.pid = child;
+	c.margs = (struct migrate_args){ .start = (u64)p, .end = (u64)p + len,
+		.nid = 0, .max_pages = len / PAGE,
+		.flags = MIGRATE_TX | MIGRATE_SHADOW };
+	r = run_cmd(self, c);
+	ASSERT_LT(0, r.ret);
+	EXPECT_EQ(len / PAGE, wait_done(self, r.ret, 30000));
+	EXPECT_EQ(shadows + len / PAGE, shadow_pages());
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	for (i = 0; i < 50 && shadow_pages() != shadows; i++)
+		tier_msleep(100);
+	TH_LOG("shadows back to %ld within %d ms of the exit", shadow_pages(), i * 100);
+	EXPECT_EQ(shadows, shadow_pages());
+	EXPECT_LE(len / PAGE, tier_vmstat("tier_ext_shadow_dropped") - dropped);
+	close(sync[0]);
+	close(sync[1]);
+}
+
+/* Reclaim's way to shrinkers: drop_caches runs every shrinker of every node. */
+TEST_F(mm, shadows_are_given_up_to_reclaim)
+{
+	size_t len = 16 * MiB;
+	char *p = tier_alloc_on(len, 1);
+	struct migrate_args a = { .start = (u64)p, .end = (u64)p + len,
+				  .nid = 0, .max_pages = len / PAGE,
+				  .flags = MIGRATE_TX | MIGRATE_SHADOW };
+	long shadows, after;
+
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(len / PAGE, migrate(self, a));
+	shadows = shadow_pages();
+	ASSERT_LE(len / PAGE, shadows);
+	ASSERT_EQ(0, tier_write_file("/proc/sys/vm/drop_caches", "2"));
+	after = shadow_pages();
+	TH_LOG("slab reclaim: %ld shadows -> %ld", shadows, after);
+	EXPECT_GT(shadows / 8, after);
+	/* the pages themselves stay, on the fast node, intact */
+	EXPECT_TRUE(tier_pattern_ok(p, len));
+	munmap(p, len);
+}
+
+TEST_F(mm, transactional_flags_reject_bad_combinations)
+{
+	char *p = tier_alloc_on(PAGE, 1);
+	struct cmd c = { .op = CMD_MIGRATE, .pid = getpid(),
+			 .margs = { .start = (u64)p, .end = (u64)p + PAGE } };
+	struct result r;
+
+	ASSERT_NE(NULL, p);
+	c.margs.flags = MIGRATE_SHADOW;		/* needs MIGRATE_TX */
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);
+	c.margs.flags = 8;			/* unknown */
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);
+	c.op = CMD_MIGRATE_PAGES;
+	c.pages[0] = (u64)p;
+	c.nr_pages = 1;
+	c.nid = 0;
+	c.flags = MIGRATE_EXCHANGE;		/* no cold range in a batch */
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);
+	c.flags = MIGRATE_SHADOW;
+	EXPECT_EQ(-EINVAL, run_cmd(self, c).ret);
+	c.flags = MIGRATE_TX | MIGRATE_SHADOW;
+	r = run_cmd(self, c);
+	ASSERT_LT(0, r.ret);
+	EXPECT_EQ(1, wait_done(self, r.ret, 30000));
+	EXPECT_EQ(1, shadow_pages());
+	EXPECT_TRUE(tier_pattern_ok(p, PAGE));
+	munmap(p, PAGE);
+	/* the shadow of an unmapped page goes at the next reap */
+	for (int i = 0; i < 50 && shadow_pages(); i++)
+		tier_msleep(100);
+	EXPECT_EQ(0, shadow_pages());
 }
 
 TEST_HARNESS_MAIN

@@ -65,7 +65,8 @@ static __always_inline bool migrate_pages_cmd(struct cmd *c, struct result *r)
 	barrier_var(n);		/* bound the value the kfunc gets */
 	if (n < 1 || n > CMD_PAGES)
 		return false;
-	r->ret = bpf_tier_migrate_pages(c->pid, c->pages, n * sizeof(u64), c->nid);
+	r->ret = bpf_tier_migrate_pages(c->pid, c->pages, n * sizeof(u64), c->nid,
+					 c->flags);
 	return true;
 }
 

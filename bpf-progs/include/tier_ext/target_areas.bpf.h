@@ -64,4 +64,48 @@ static __always_inline int tier_target_areas(s32 pid, struct tier_area *heap,
 	return 0;
 }
 
+/* The map "targets": @__max slots of @__value, which starts with a pid. */
+#define TIER_TARGETS_MAP(__value, __max)				\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_ARRAY);			\
+		__uint(max_entries, __max);				\
+		__type(key, u32);					\
+		__type(value, __value);					\
+	} targets SEC(".maps")
+
+/* A free slot of @targets (see below), or NULL. */
+static __always_inline void *tier_target_slot_get(void *targets, u32 max)
+{
+	s32 *slot;
+	u32 i;
+
+	for (i = 0; i < max; i++) {
+		u32 k = i;
+
+		slot = bpf_map_lookup_elem(targets, &k);
+		if (slot && !*slot)
+			return slot;
+	}
+	return NULL;
+}
+
+/*
+ * Free the slot of @pid in @targets, an array map of @max entries whose
+ * values start with the target's pid (0: a free slot).
+ */
+static __always_inline void tier_target_slot_free(void *targets, u32 max,
+						  s32 pid)
+{
+	s32 *slot;
+	u32 i;
+
+	for (i = 0; i < max; i++) {
+		u32 k = i;
+
+		slot = bpf_map_lookup_elem(targets, &k);
+		if (slot && *slot == pid)
+			*slot = 0;
+	}
+}
+
 #endif /* __TIER_EXT_TARGET_AREAS_BPF_H */
