@@ -23,7 +23,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
 
-.PHONY: all deps kernel bpf loader selftests check demo checkpatch clean distclean
+.PHONY: all deps kernel bpf loader selftests check demo checkpatch testbed clean distclean
 
 all: bpf loader selftests
 
@@ -47,8 +47,8 @@ selftests: bpf loader
 demo: bpf loader
 	@scripts/demo.sh
 
-# Host-side checks, then every selftest inside a booted tiered VM.
-check: selftests
+# Host-side checks, every selftest inside a booted tiered VM, the testbed check.
+check: selftests testbed
 	@scripts/run-checks.sh
 
 $(VMLINUX_H): $(VMLINUX)
@@ -78,6 +78,18 @@ $(BUILD)/bin/hotset: bench/workloads/hotset.c bench/workloads/hotset.h
 $(BUILD)/selftests/%: selftests/%.c selftests/tier_test.h bench/workloads/hotset.h $(LOADER_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-clobbered -I$(KSFT_DIR) -Iselftests -Ibench/workloads -o $@ $< loader/policy.c $(LIBS) -lpthread -lnuma
+
+# The TCG plugin that measures placement (bench/testbed/).
+testbed: deps $(BUILD)/bin/tier_access.so
+
+$(BUILD)/qemu/qemu-plugin.h:
+	@scripts/fetch-qemu-plugin-h.sh $@
+
+# Plugin callbacks have fixed signatures: unused parameters are expected.
+$(BUILD)/bin/tier_access.so: bench/testbed/tier_access.c $(BUILD)/qemu/qemu-plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) -Wno-unused-parameter -fPIC -shared -I$(BUILD)/qemu \
+		$$(pkg-config --cflags glib-2.0) -o $@ $< $$(pkg-config --libs glib-2.0)
 
 clean:
 	rm -rf $(BUILD)/bin $(BUILD)/policies $(BUILD)/selftests $(BUILD)/include $(BUILD)/vm

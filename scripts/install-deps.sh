@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs_common=(build-essential flex bison bc cpio rsync xz-utils kmod libelf-dev libssl-dev
 	     zlib1g-dev pkg-config dwarves ccache clang llvm libnuma-dev numactl python3 python3-ply
-	     linux-source-6.12)
+	     libglib2.0-dev curl linux-source-6.12)
 pkgs_backports=(libbpf-dev bpftool qemu-system-x86)
 
 missing() {

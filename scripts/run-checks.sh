@@ -37,7 +37,15 @@ else
 	echo "ok - kernel log clean"
 	vp=$((vp + 1))
 fi
+
+echo "# testbed: the tier_access TCG plugin against a known placement"
+rm -f "$vm/testbed.counts"
+"$top/bench/testbed/validate.sh" "$vm/testbed.counts"
+if ! read -r tp tf ts 2>/dev/null < "$vm/testbed.counts"; then
+	echo "not ok - testbed: validate.sh reported nothing"
+	tp=0 tf=1 ts=0
+fi
 echo "# total time $(( $(date +%s) - start ))s"
-pass=$((hp + vp)) fail=$((hf + vf)) skip=$((hs + vs))
+pass=$((hp + vp + tp)) fail=$((hf + vf + tf)) skip=$((hs + vs + ts))
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

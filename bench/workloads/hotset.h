@@ -77,12 +77,15 @@ static inline void *hotset_hammer(void *arg)
 	struct hotset *h = arg;
 	unsigned long writes = 0;
 	size_t i, off, len;
+	char *base;
 
 	while (!atomic_load(&h->stop)) {
 		off = h->uniform ? 0 : atomic_load(&h->hot_off);
 		len = h->uniform ? h->total : h->hot_len;
+		/* a local base: no access to *h (on another page) per page */
+		base = h->base;
 		for (i = off; i < off + len; i += HOTSET_PAGE) {
-			unsigned long *w = (unsigned long *)(h->base + i);
+			unsigned long *w = (unsigned long *)(base + i);
 
 			if (w[0] != i / HOTSET_PAGE)
 				atomic_store(&h->corrupt, true);
