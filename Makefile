@@ -23,7 +23,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
 
-.PHONY: all deps kernel bpf loader selftests check demo checkpatch testbed clean distclean
+.PHONY: all deps kernel bpf loader selftests check demo checkpatch testbed workloads bench bench-quick clean distclean
 
 all: bpf loader selftests
 
@@ -72,6 +72,13 @@ $(BUILD)/bin/hotset: bench/workloads/hotset.c bench/workloads/hotset.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) -o $@ $< -lnuma -lpthread
 
+# The benchmark suite's own workloads (bench/workloads/*.c but hotset).
+WORKLOADS	:= $(filter-out $(BUILD)/bin/hotset,$(patsubst bench/workloads/%.c,$(BUILD)/bin/%,$(wildcard bench/workloads/*.c)))
+
+$(BUILD)/bin/%: bench/workloads/%.c bench/workloads/workload.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) -o $@ $< -lnuma -lm
+
 # Selftests use the kernel tree's kselftest_harness.h (GNU C), whose macros
 # compare mixed signedness and leave parameters unused; GCC mistakes its
 # setjmp-guarded fork for a clobber when a test body is inlined.
@@ -90,6 +97,19 @@ $(BUILD)/bin/tier_access.so: bench/testbed/tier_access.c $(BUILD)/qemu/qemu-plug
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) -Wno-unused-parameter -fPIC -shared -I$(BUILD)/qemu \
 		$$(pkg-config --cflags glib-2.0) -o $@ $< $$(pkg-config --libs glib-2.0)
+
+# The benchmark suite (bench/README.md): every workload under every
+# contender, 3 repeats (hours under TCG); bench-quick: gups under static
+# and demeter (minutes).
+workloads: $(WORKLOADS)
+
+bench: bpf loader testbed workloads
+	@scripts/install-deps.sh bench
+	@bench/run.sh
+
+bench-quick: bpf loader testbed workloads
+	@scripts/install-deps.sh bench
+	@bench/run.sh --quick
 
 clean:
 	rm -rf $(BUILD)/bin $(BUILD)/policies $(BUILD)/selftests $(BUILD)/include $(BUILD)/vm

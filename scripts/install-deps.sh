@@ -2,12 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 # Idempotent install of the Debian packages tier_ext needs to build and test.
 # On Debian 12 (bookworm) libbpf, bpftool and QEMU come from bookworm-backports.
+#   install-deps.sh [bench]   bench: also the benchmark suite's applications
 set -euo pipefail
 
 pkgs_common=(build-essential flex bison bc cpio rsync xz-utils kmod libelf-dev libssl-dev
 	     zlib1g-dev pkg-config dwarves ccache clang llvm libnuma-dev numactl python3 python3-ply
 	     libglib2.0-dev curl linux-source-6.12)
 pkgs_backports=(libbpf-dev bpftool qemu-system-x86)
+# the benchmark suite runs them in the guest (whose root is the host's)
+pkgs_bench=(redis-server redis-tools sqlite3 liblinear-tools gnuplot-nox)
+case ${1-} in
+bench) pkgs_common+=("${pkgs_bench[@]}") ;;
+"") ;;
+*) echo "install-deps: unknown argument '$1' (bench or nothing)" >&2; exit 2 ;;
+esac
 
 missing() {
 	local p
@@ -54,6 +62,12 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # Other configured repositories may be unreachable; the Debian ones are what we need.
 apt-get update -qq || echo "install-deps: apt-get update reported errors, continuing" >&2
+# redis-server's package starts a system service: not on the host
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get install -y -qq --no-install-recommends "${pkgs_common[@]}" >/dev/null
 apt-get install -y -qq --no-install-recommends "${suffix[@]}" "${pkgs_backports[@]}" >/dev/null
 if ! new_enough; then

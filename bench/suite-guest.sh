@@ -1,0 +1,113 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Inside the tiered VM, for bench/run.sh: every workload under every
+# contender, one cell at a time, each from the same start: caches dropped,
+# the fast node filled with cold ballast, the contender started, the
+# workload run (its timed phase between DIR/start and DIR/end, whose host
+# mtimes place it in the testbed's windows), counters read, all stopped.
+# Appends one row per cell to OUT/cells.csv.
+#   suite-guest.sh OUT REPEAT WORKLOAD,... CONTENDER,...
+set -u
+out=$1 rep=$2
+IFS=, read -r -a workloads <<< "$3"
+IFS=, read -r -a contenders <<< "$4"
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=$top/build/bin
+csv=$out/cells.csv
+[ -s "$csv" ] || echo "rep,workload,contender,status,seconds,ops,check,promoted,demoted,exchanged,migrated,tier_cpu_s,bpf_ms" > "$csv"
+
+# The workloads, sized for a 256 MiB fast + 1 GiB slow VM under TCG: the
+# ballast fills the fast node, their 25-130 MiB land on the slow one.
+workload_cmd() {	# NAME MARK_DIR
+	local w=$top/bench/workloads
+	case $1 in
+	gups)		echo "$bin/gups -m 128 -h 16 -n 6 -r $2" ;;
+	gups-moving)	echo "$bin/gups -m 128 -h 16 -n 6 -M 3 -r $2" ;;
+	btree)		echo "$bin/btree -k 4 -n 1 -r $2" ;;
+	pagerank)	echo "$bin/pagerank -v 300 -d 4 -i 6 -r $2" ;;
+	xsbench)	echo "$bin/xsbench -g 20000 -n 30 -r $2" ;;
+	redis)		echo "$w/redis.sh -c 50 -k 10 -n 20 -r $2" ;;
+	sqlite)		echo "$w/sqlite.sh -c 30 -k 10 -n 300 -r $2" ;;
+	liblinear)	echo "$w/liblinear.sh -d $top/build/bench-data/liblinear -n 20 -r $2" ;;
+	*)		return 1 ;;
+	esac
+}
+
+vmstat() { awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print 0 }' /proc/vmstat; }
+counters() {	# promoted demoted exchanged migrated
+	echo "$(( $(vmstat tier_ext_pages_promoted) + $(vmstat pgpromote_success) ))" \
+	     "$(( $(vmstat tier_ext_pages_demoted) + $(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged) ))" \
+	     "$(vmstat tier_ext_pages_exchanged)" "$(vmstat pgmigrate_success)"
+}
+# CPU ticks of the threads that do tiering: tier_ext's kthreads, DAMON's
+# kdamonds, kswapd (demotion in reclaim). Hint faults are charged to the
+# faulting task and are not in here.
+tier_ticks() {
+	local f t=0 comm rest
+	for f in /proc/[0-9]*/stat; do
+		read -r _ comm rest < "$f" 2>/dev/null || continue
+		case $comm in
+		"(tier_ext_"*|"(kdamond"*|"(kswapd"*)
+			set -- $rest
+			t=$((t + ${12} + ${13})) ;;
+		esac
+	done
+	echo $t
+}
+bpf_ns() { bpftool -j prog show 2>/dev/null | grep -o '"run_time_ns":[0-9]*' | awk -F: '{ s += $2 } END { printf "%.0f\n", s }'; }
+
+start_contender() {
+	case $1 in
+	numab2|damon) "$top/bench/peers.sh" start "$1" ;;
+	*) "$bin/tierctl" load "$1" --all ;;
+	esac
+}
+stop_contender() {
+	case $1 in
+	numab2|damon) "$top/bench/peers.sh" stop "$1" ;;
+	*) "$bin/tierctl" unload ;;
+	esac
+}
+
+sysctl -qw kernel.numa_balancing=0 kernel.bpf_stats_enabled=1
+ncells=$(( ${#workloads[@]} * ${#contenders[@]} )) i=0
+for w in "${workloads[@]}"; do
+	# a different contender order in each repeat: no one always goes first
+	n=${#contenders[@]}
+	for ((k = 0; k < n; k++)); do
+		c=${contenders[$(( (k + rep - 1) % n ))]}
+		i=$((i + 1))
+		dir=$out/$w.$c
+		rm -rf "$dir"; mkdir -p "$dir"
+		echo "bench: repeat $rep, cell $i/$ncells: $w under $c" >&2
+		cmd=$(workload_cmd "$w" "$dir") || { echo "bench: unknown workload $w" >&2; exit 2; }
+		sync; echo 3 > /proc/sys/vm/drop_caches; echo 1 > /proc/sys/vm/compact_memory
+		"$bin/ballast" -N 0 -R 16 -r "$dir/ballast.ready" & bpid=$!
+		for _ in $(seq 600); do [ -e "$dir/ballast.ready" ] || ! kill -0 $bpid 2>/dev/null && break; sleep 0.2; done
+		status=ok
+		[ -e "$dir/ballast.ready" ] || status=ballast-failed
+		read -r p0 d0 x0 m0 <<< "$(counters)"
+		t0=$(tier_ticks) b0=$(bpf_ns)
+		if [ $status = ok ] && ! start_contender "$c" > "$dir/contender.log" 2>&1; then
+			status=contender-failed
+		fi
+		secs= ops= check=
+		if [ $status = ok ]; then
+			timeout 900 $cmd > "$dir/out" 2> "$dir/err"
+			rc=$?
+			read -r secs ops check <<< "$(sed -n 's/^result .*seconds=\([0-9.]*\) ops=\([0-9]*\) check=\([a-zA-Z]*\).*/\1 \2 \3/p' "$dir/out")"
+			[ $rc -eq 0 ] || status=workload-exit-$rc
+			b1=$(bpf_ns)
+			"$bin/tierctl" status > "$dir/status.txt" 2>&1
+			stop_contender "$c" >> "$dir/contender.log" 2>&1 || status=stop-failed
+		else
+			b1=$b0
+		fi
+		read -r p1 d1 x1 m1 <<< "$(counters)"
+		t1=$(tier_ticks)
+		kill $bpid 2>/dev/null; wait $bpid 2>/dev/null
+		echo "$rep,$w,$c,$status,$secs,$ops,$check,$((p1 - p0)),$((d1 - d0)),$((x1 - x0)),$((m1 - m0)),$(echo "scale=2; ($t1 - $t0) / $(getconf CLK_TCK)" | bc),$(( (b1 - b0) / 1000000 ))" >> "$csv"
+		[ $status = ok ] || { echo "bench: $w under $c: $status (see $dir)" >&2; tail -3 "$dir/err" "$dir/contender.log" >&2 2>/dev/null; }
+	done
+done
+exit 0
