@@ -98,13 +98,14 @@ $(BUILD)/bin/tier_access.so: bench/testbed/tier_access.c $(BUILD)/qemu/qemu-plug
 	$(CC) -std=gnu11 $(CFLAGS) -Wno-unused-parameter -fPIC -shared -I$(BUILD)/qemu \
 		$$(pkg-config --cflags glib-2.0) -o $@ $< $$(pkg-config --libs glib-2.0)
 
-# The benchmark suite (bench/README.md): every workload under every
-# contender, 3 repeats (hours under TCG); bench-quick: gups under static
-# and demeter (minutes).
+# The benchmark suite (bench/README.md): the latency model's check, then
+# every workload under every contender, 3 repeats (about an hour under
+# TCG); bench-quick: gups under static and demeter (minutes).
 workloads: $(WORKLOADS)
 
 bench: bpf loader testbed workloads
 	@scripts/install-deps.sh bench
+	@bench/testbed/latency.sh
 	@bench/run.sh
 
 bench-quick: bpf loader testbed workloads

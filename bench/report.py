@@ -129,7 +129,9 @@ def main():
              "off in the suite, so this shows CPU contention, e.g. from tiering threads, not placement)\n"
              "- **fast**: share of the workload's accesses served by the fast node; **eff**: "
              "placement efficiency (fast share / the oracle's)\n"
-             "- **prom/dem/xchg**: pages promoted, demoted, exchanged (median); **tier CPU**: "
+             "- **prom/dem/xchg/migr**: pages promoted (tier_ext migration requests and "
+             "pgpromote_success), demoted, exchanged, and all page migrations (pgmigrate_success: "
+             "also TPP's and Memtis' hint-fault promotions, DAMON's moves), medians; **tier CPU**: "
              "CPU seconds of tiering threads (tier_ext kthreads, kdamond, kswapd); **BPF ms**: "
              "policy programs' run time (bpf stats)\n")
     for w in workloads:
@@ -137,11 +139,11 @@ def main():
                    default=None)
         L.append(f"\n## {w}\n")
         L.append("| contender | model s (min-max) | vs best | wall s (min-max) | fast | eff | "
-                 "prom | dem | xchg | tier CPU s | BPF ms |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+                 "prom | dem | xchg | migr | tier CPU s | BPF ms |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for ct in contenders:
             if (w, ct, "model_s") not in med:
-                L.append(f"| {ct} | failed | | | | | | | | | |")
+                L.append(f"| {ct} | failed | | | | | | | | | | |")
                 continue
             ms, gs = vals(w, ct, "model_s"), vals(w, ct, "wall_s")
 
@@ -152,7 +154,7 @@ def main():
                      f"{med[w, ct, 'model_s'] / best:.2f} | {statistics.median(gs):.1f} "
                      f"({min(gs):.1f}-{max(gs):.1f}) | {md('fast_ratio', '{:.3f}')} | "
                      f"{md('efficiency', '{:.3f}')} | {md('promoted')} | {md('demoted')} | "
-                     f"{md('exchanged')} | {md('tier_cpu_s', '{:.2f}')} | {md('bpf_ms')} |")
+                     f"{md('exchanged')} | {md('migrated')} | {md('tier_cpu_s', '{:.2f}')} | {md('bpf_ms')} |")
 
     L.append("\n## Headline: geometric mean over workloads of the runtime ratio\n")
     L.append("Ratio = the other contender's median runtime / demeter's (above 1: demeter is "
@@ -202,14 +204,15 @@ def plots(d, workloads, contenders, med, series):
           'set title "Runtime (modelled time, median), normalised to the best contender per workload"',
           'set style data histograms', 'set style histogram clustered gap 1',
           'set style fill solid 0.85 border -1', 'set boxwidth 0.9', 'set yrange [0:*]',
-          'set ylabel "runtime / best"', 'set grid ytics', 'set key top left horizontal',
+          'set ylabel "runtime / best"', 'set grid ytics', 'set key outside top center horizontal',
           'set xtics rotate by -20',
           f'plot for [i=2:{n + 1}] "{os.path.join(pdir, "runtime.dat")}" using i:xtic(1) title columnhead']
     rows = math.ceil(len(workloads) / 2)
     gp += [f'set terminal svg size 1000,{300 * rows} dynamic font "sans,10"',
            f'set output "{os.path.join(d, "efficiency.svg")}"',
            f'set multiplot layout {rows},2 title "Placement efficiency over the timed phase (repeat 1)"',
-           'set style data lines', 'set yrange [0:1.05]', 'set xlabel "s"', 'set key bottom right font ",8"',
+           'set style data lines', 'set yrange [0:1.05]', 'set xlabel "s (host time)"',
+           'set ylabel "efficiency"', 'set key bottom right font ",8"',
            'unset xtics', 'set xtics auto']
     for w in workloads:
         parts = [f'"{os.path.join(pdir, f"eff.{w}.{ct}.dat")}" title "{ct}"'

@@ -10,14 +10,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 all_workloads=gups,gups-moving,btree,pagerank,xsbench,redis,sqlite,liblinear
 all_contenders=static,numab2,damon,tpp,memtis,nomad,demeter
 workloads=$all_workloads contenders=$all_contenders repeats=3
-out=$top/bench/results/$(date +%Y-%m-%d)
+out= quick=
 fast_ns=${BENCH_FAST_NS:-80} slow_ns=${BENCH_SLOW_NS:-300}
 
 usage() {
 	cat <<EOT
 Usage: bench/run.sh [--quick] [--repeats N] [--workloads LIST] [--contenders LIST] [--out DIR]
 
-  --quick            gups under static and demeter, 3 repeats (make bench-quick)
+  --quick            gups under static and demeter, 3 repeats (make bench-quick;
+                     results in bench/results/DATE-quick)
   --repeats N        VM runs, each with every cell               [$repeats]
   --workloads LIST   comma-separated, from: $all_workloads
   --contenders LIST  comma-separated, from: $all_contenders
@@ -30,7 +31,7 @@ in_list() { [[ ,$2, == *,$1,* ]]; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) workloads=gups contenders=static,demeter; shift ;;
+	--quick) workloads=gups contenders=static,demeter quick=-quick; shift ;;
 	--repeats) [[ ${2-} =~ ^[1-9][0-9]*$ ]] || die "--repeats needs a positive integer"; repeats=$2; shift 2 ;;
 	--workloads) workloads=${2-}; shift 2 ;;
 	--contenders) contenders=${2-}; shift 2 ;;
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
+out=${out:-$top/bench/results/$(date +%Y-%m-%d)$quick}
 IFS=, read -r -a wl <<< "$workloads"
 IFS=, read -r -a ct <<< "$contenders"
 [ ${#wl[@]} -gt 0 ] && [ ${#ct[@]} -gt 0 ] || die "no workloads or contenders given"
