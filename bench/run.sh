@@ -61,13 +61,14 @@ echo "bench: ${#wl[@]} workloads x ${#ct[@]} contenders x $repeats repeats; late
 for ((r = 1; r <= repeats; r++)); do
 	rm -rf "$share"; mkdir -p "$share"
 	start=$(date +%s)
-	rc=0
+	set +e
 	"$top/scripts/tier-vm" --accel tcg --fast 256 --slow 1024 --timeout $((ncells * 600 + 300)) \
 		--log "$share/serial.log" \
 		--plugin "$top/build/bin/tier_access.so,fast_mb=256,ram_mb=1280,user=on,window_ms=250,fast_ns=$fast_ns,slow_ns=$slow_ns,stall=off,out=$share/access.csv" \
 		-- "$top/bench/suite-guest.sh" "$share" "$r" "$workloads" "$contenders" 2>&1 |
-		grep --line-buffered '^bench:' || true
+		grep --line-buffered '^bench:'
 	rc=${PIPESTATUS[0]}
+	set -e
 	rm -rf "$out/r$r"; mkdir -p "$out/r$r"
 	cp -a "$share"/. "$out/r$r/"
 	# the timed phases in host time (git keeps no mtimes)

@@ -58,15 +58,24 @@ bpf_ns() { bpftool -j prog show 2>/dev/null | grep -o '"run_time_ns":[0-9]*' | a
 
 start_contender() {
 	case $1 in
-	numab2|damon) "$top/bench/peers.sh" start "$1" ;;
-	*) "$bin/tierctl" load "$1" --all ;;
+	numab2|damon) timeout 120 "$top/bench/peers.sh" start "$1" ;;
+	*) timeout 120 "$bin/tierctl" load "$1" --all ;;
 	esac
 }
 stop_contender() {
 	case $1 in
-	numab2|damon) "$top/bench/peers.sh" stop "$1" ;;
-	*) "$bin/tierctl" unload ;;
+	numab2|damon) timeout 120 "$top/bench/peers.sh" stop "$1" ;;
+	*) timeout 120 "$bin/tierctl" unload ;;
 	esac
+}
+# A contender that does not start or stop in 2 minutes: what is blocked.
+diagnose() {	# DIR
+	local p
+	echo w > /proc/sysrq-trigger 2>/dev/null
+	for p in $(pgrep -f 'tierctl|peers.sh'); do
+		echo "== $p $(tr '\0' ' ' < /proc/$p/cmdline)"; cat /proc/$p/stack
+	done > "$1/blocked.txt" 2>&1
+	cat /sys/kernel/mm/tier_ext/* > "$1/tier_ext-sysfs.txt" 2>&1
 }
 
 sysctl -qw kernel.numa_balancing=0 kernel.bpf_stats_enabled=1
@@ -90,6 +99,7 @@ for w in "${workloads[@]}"; do
 		t0=$(tier_ticks) b0=$(bpf_ns)
 		if [ $status = ok ] && ! start_contender "$c" > "$dir/contender.log" 2>&1; then
 			status=contender-failed
+			diagnose "$dir"
 		fi
 		secs= ops= check=
 		if [ $status = ok ]; then
@@ -99,7 +109,7 @@ for w in "${workloads[@]}"; do
 			[ $rc -eq 0 ] || status=workload-exit-$rc
 			b1=$(bpf_ns)
 			"$bin/tierctl" status > "$dir/status.txt" 2>&1
-			stop_contender "$c" >> "$dir/contender.log" 2>&1 || status=stop-failed
+			stop_contender "$c" >> "$dir/contender.log" 2>&1 || { status=stop-failed; diagnose "$dir"; }
 		else
 			b1=$b0
 		fi
