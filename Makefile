@@ -23,9 +23,9 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
 
-.PHONY: all deps kernel bpf loader selftests check demo checkpatch testbed workloads bench bench-quick clean distclean
+.PHONY: all deps kernel qemu host-tools bpf loader selftests check demo checkpatch testbed workloads bench bench-quick clean distclean
 
-all: bpf loader selftests
+all: bpf loader selftests host-tools
 
 # Packages; idempotent and quick when everything is installed.
 deps:
@@ -33,6 +33,17 @@ deps:
 
 kernel: deps
 	@scripts/build-kernel.sh
+
+# QEMU 10.0 with vmm-patch/ (per-node balloon), x86_64-softmmu only.
+qemu: deps
+	@scripts/build-qemu.sh
+
+# Host tools: tierhost resizes the tiers of running VMs over QMP.
+host-tools: $(BUILD)/bin/tierhost
+
+$(BUILD)/bin/tierhost: host/tierhost.c host/qmp.c host/qmp.h host/json.c host/json.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(CFLAGS) -o $@ host/tierhost.c host/qmp.c host/json.c
 
 bpf: kernel
 	@$(MAKE) --no-print-directory $(POLICY_OBJS) $(TEST_BPF_OBJS)
@@ -48,7 +59,7 @@ demo: bpf loader
 	@scripts/demo.sh
 
 # Host-side checks, every selftest inside a booted tiered VM, the testbed check.
-check: selftests testbed
+check: selftests testbed qemu host-tools
 	@scripts/run-checks.sh
 
 $(VMLINUX_H): $(VMLINUX)
@@ -85,6 +96,11 @@ $(BUILD)/bin/%: bench/workloads/%.c bench/workloads/workload.h
 $(BUILD)/selftests/%: selftests/%.c selftests/tier_test.h bench/workloads/hotset.h $(LOADER_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-clobbered -I$(KSFT_DIR) -Iselftests -Ibench/workloads -o $@ $< loader/policy.c $(LIBS) -lpthread -lnuma
+
+# tierhost's JSON reader, QMP client and CLI, on the host.
+$(BUILD)/selftests/tierhost_test: selftests/tierhost_test.c host/json.c host/json.h host/qmp.c host/qmp.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Ihost -o $@ $< host/json.c host/qmp.c -lpthread
 
 # The TCG plugin that measures placement (bench/testbed/).
 testbed: deps $(BUILD)/bin/tier_access.so

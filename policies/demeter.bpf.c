@@ -62,6 +62,8 @@ struct demeter_stats {
 	u64 demote_reqs;
 	u64 pages_moved;
 	u64 pages_failed;
+	u64 capacity_events;	/* the fast tier was resized */
+	u64 capacity_demotions;	/* epochs that demoted to fit a shrunk fast tier */
 };
 TIER_STATS(struct demeter_stats)
 
@@ -680,7 +682,7 @@ __noinline int epoch(u32 t)
 	struct walk_ctx wc = { .t = t };
 	struct plan_ctx pc = { .t = t };
 	struct search_ctx sc = { .pc = &pc };
-	u64 fast_cap;
+	u64 fast_cap, fast_now;
 
 	if (!tr || !tr->pid)
 		return 0;
@@ -706,8 +708,12 @@ __noinline int epoch(u32 t)
 	wc.cur = tr->head;
 	bpf_loop(RT_MAX_RANGES, resident_step, &wc, 0);
 
-	/* hot set: the lowest threshold whose ranges fit the fast tier */
-	fast_cap = bpf_tier_node_capacity(fast_nid);
+	/*
+	 * hot set: the lowest threshold whose ranges fit the fast tier, at
+	 * the size the host resizes it to (a per-node balloon)
+	 */
+	fast_cap = bpf_tier_node_usable(fast_nid);
+	fast_now = bpf_tier_node_capacity(fast_nid);
 	sc.cap = fast_cap * fast_pct / 100;
 	sc.lo = 1;
 	sc.hi = wc.max_freq + 1;
@@ -742,8 +748,15 @@ __noinline int epoch(u32 t)
 	pc.budget = max_pages_epoch;
 	pc.cur = tr->head;
 	bpf_loop(RT_MAX_RANGES, promote_step, &pc, 0);
-	if (bpf_tier_node_free(fast_nid) < fast_cap * demote_wmark_pct / 100)
+	if (fast_now > fast_cap) {
+		/* the balloon still needs this much of the fast tier */
+		if (pc.budget > fast_now - fast_cap)
+			pc.budget = fast_now - fast_cap;
+		tier_stat_inc(capacity_demotions);
 		bpf_loop(MAX_COLD, demote_step, &pc, 0);
+	} else if (bpf_tier_node_free(fast_nid) < fast_cap * demote_wmark_pct / 100) {
+		bpf_loop(MAX_COLD, demote_step, &pc, 0);
+	}
 	return 0;
 }
 
@@ -764,6 +777,15 @@ void BPF_STRUCT_OPS_SLEEPABLE(demeter_tick)
 		epoch(t);
 }
 
+/* The host resized the fast tier: re-plan at the next tick. */
+void BPF_STRUCT_OPS(demeter_capacity_changed, s32 nid, u64 usable, u64 target)
+{
+	if (nid != fast_nid)
+		return;
+	tier_stat_inc(capacity_events);
+	last_epoch_ns = 0;
+}
+
 void BPF_STRUCT_OPS(demeter_migrate_done, u64 id, s32 pid, u32 moved, u32 failed)
 {
 	tier_stat_add(pages_moved, moved);
@@ -777,5 +799,6 @@ TIER_OPS_DEFINE(demeter_ops,
 		.target_add = (void *)demeter_target_add,
 		.target_remove = (void *)demeter_target_remove,
 		.migrate_done = (void *)demeter_migrate_done,
+		.capacity_changed = (void *)demeter_capacity_changed,
 		.tick_ms = 50,
 		.name = "demeter");

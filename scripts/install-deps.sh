@@ -7,8 +7,10 @@ set -euo pipefail
 
 pkgs_common=(build-essential flex bison bc cpio rsync xz-utils kmod libelf-dev libssl-dev
 	     zlib1g-dev pkg-config dwarves ccache clang llvm libnuma-dev numactl python3 python3-ply
-	     libglib2.0-dev curl linux-source-6.12)
-pkgs_backports=(libbpf-dev bpftool qemu-system-x86)
+	     libglib2.0-dev curl linux-source-6.12
+	     dpkg-dev ninja-build libpixman-1-dev libfdt-dev python3-venv)
+# meson >= 1.5 builds QEMU 10.0 (make qemu)
+pkgs_backports=(libbpf-dev bpftool qemu-system-x86 meson)
 # the benchmark suite runs them in the guest (whose root is the host's)
 pkgs_bench=(redis-server redis-tools sqlite3 liblinear-tools gnuplot-nox)
 case ${1-} in
@@ -25,13 +27,16 @@ missing() {
 	done
 }
 
-# Versions we need: libbpf >= 1.4 (struct_ops link update), bpftool >= 7.4, qemu >= 10.0.
+# Versions we need: libbpf >= 1.4 (struct_ops link update), bpftool >= 7.4, qemu >= 10.0,
+# meson >= 1.5.
 new_enough() {
 	local v
 	v=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null) || return 1
 	dpkg --compare-versions "$v" ge 1:1.4 || return 1
 	v=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null) || return 1
 	dpkg --compare-versions "$v" ge 1:10.0 || return 1
+	v=$(dpkg-query -W -f='${Version}' meson 2>/dev/null) || return 1
+	dpkg --compare-versions "$v" ge 1.5 || return 1
 }
 
 if [ -z "$(missing "${pkgs_common[@]}" "${pkgs_backports[@]}")" ] && new_enough; then
@@ -71,7 +76,7 @@ fi
 apt-get install -y -qq --no-install-recommends "${pkgs_common[@]}" >/dev/null
 apt-get install -y -qq --no-install-recommends "${suffix[@]}" "${pkgs_backports[@]}" >/dev/null
 if ! new_enough; then
-	echo "install-deps: libbpf-dev >= 1.4 and qemu-system-x86 >= 10.0 are required" >&2
+	echo "install-deps: libbpf-dev >= 1.4, qemu-system-x86 >= 10.0 and meson >= 1.5 are required" >&2
 	exit 1
 fi
 echo "install-deps: done"

@@ -9,9 +9,10 @@ vm=$top/build/vm
 mkdir -p "$vm"
 start=$(date +%s)
 
-echo "# host: tierctl argument handling (no VM needed)"
-"$top/selftests/run_tests.sh" "$vm/host.counts" \
-	"$st/tierctl_test:-t usage_errors -t usage_bad_policy_and_params -t usage_list_policies -t no_tier_ext_kernel"
+echo "# host: tierctl argument handling, tierhost JSON/QMP/usage (no VM needed)"
+TIERHOST=$top/build/bin/tierhost "$top/selftests/run_tests.sh" "$vm/host.counts" \
+	"$st/tierctl_test:-t usage_errors -t usage_bad_policy_and_params -t usage_list_policies -t no_tier_ext_kernel" \
+	"$st/tierhost_test"
 
 echo "# VM: booting the tier_ext kernel (fast node 256 MiB with the CPUs, slow node 1280 MiB)"
 rm -f "$vm/share/vm.counts"
@@ -45,7 +46,15 @@ if ! read -r tp tf ts 2>/dev/null < "$vm/testbed.counts"; then
 	echo "not ok - testbed: validate.sh reported nothing"
 	tp=0 tf=1 ts=0
 fi
+echo "# vmm: per-tier balloon under make qemu's QEMU, driven from the host"
+rm -f "$vm/vmm.counts"
+"$top/selftests/vmm/balloon_nodes.sh" "$vm/vmm.counts"
+if ! read -r mp mf ms 2>/dev/null < "$vm/vmm.counts"; then
+	echo "not ok - vmm: balloon_nodes.sh reported nothing"
+	mp=0 mf=1 ms=0
+fi
+
 echo "# total time $(( $(date +%s) - start ))s"
-pass=$((hp + vp + tp)) fail=$((hf + vf + tf)) skip=$((hs + vs + ts))
+pass=$((hp + vp + tp + mp)) fail=$((hf + vf + tf + mf)) skip=$((hs + vs + ts + ms))
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tierhost's pieces on the host, no VM: the JSON reader, the QMP client
+ * against a fake QMP server, and tierhost's usage errors.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "json.h"
+#include "qmp.h"
+
+TEST(json_valid)
+{
+	char err[128];
+	struct json *j = json_parse(" {\"a\": [1, -2, 3.5, true, false, null],"
+				    " \"big\": 18446744073709551615, \"min\": -9223372036854775808,"
+				    " \"s\": \"q\\\"\\u00e9\\ud83d\\ude00\\n\", \"o\": {}} ",
+				    err, sizeof(err));
+	uint64_t u;
+	int64_t i;
+	bool b;
+
+	ASSERT_NE(NULL, j) TH_LOG("%s", err);
+	ASSERT_EQ(6, json_len(json_get(j, "a")));
+	ASSERT_TRUE(json_u64(json_at(json_get(j, "a"), 0), &u));
+	ASSERT_EQ(1, u);
+	ASSERT_FALSE(json_u64(json_at(json_get(j, "a"), 1), &u));
+	ASSERT_TRUE(json_i64(json_at(json_get(j, "a"), 1), &i));
+	ASSERT_EQ(-2, i);
+	ASSERT_FALSE(json_i64(json_at(json_get(j, "a"), 2), &i));
+	ASSERT_TRUE(json_bool(json_at(json_get(j, "a"), 3), &b));
+	ASSERT_TRUE(b);
+	ASSERT_EQ(JSON_NULL, json_at(json_get(j, "a"), 5)->type);
+	ASSERT_EQ(NULL, json_at(json_get(j, "a"), 6));
+	ASSERT_TRUE(json_u64(json_get(j, "big"), &u));
+	ASSERT_EQ(UINT64_MAX, u);
+	ASSERT_FALSE(json_i64(json_get(j, "big"), &i));
+	ASSERT_TRUE(json_i64(json_get(j, "min"), &i));
+	ASSERT_EQ(INT64_MIN, i);
+	ASSERT_STREQ("q\"\xc3\xa9\xf0\x9f\x98\x80\n", json_str(json_get(j, "s")));
+	ASSERT_EQ(0, json_len(json_get(j, "o")));
+	ASSERT_EQ(NULL, json_get(j, "missing"));
+	ASSERT_EQ(NULL, json_str(json_get(j, "big")));
+	json_free(j);
+}
+
+TEST(json_invalid)
+{
+	static const char *const bad[] = {
+		"", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "\"open", "01", "-", "tru",
+		"[1] x", "\"\\ud800\"", "\"\\udc00\"", "\"\\x\"", "\"a\tb\"", "{1:2}",
+		"1e999", "\"\\u0000\"",
+	};
+	char deep[200], err[128];
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct json *j = json_parse(bad[k], err, sizeof(err));
+
+		EXPECT_EQ(NULL, j) TH_LOG("accepted '%s'", bad[k]);
+		EXPECT_NE(0, err[0]) TH_LOG("no message for '%s'", bad[k]);
+		json_free(j);
+	}
+	memset(deep, '[', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = 0;
+	ASSERT_EQ(NULL, json_parse(deep, err, sizeof(err)));
+	ASSERT_NE(NULL, strstr(err, "nested too deeply"));
+}
+
+TEST(json_write_round_trip)
+{
+	const char *text = "{\"a\":[1,-2,true,null],\"s\":\"x\\\"\\\\\\u0001\",\"o\":{\"n\":18446744073709551615}}";
+	char err[128], *out = NULL;
+	size_t len = 0;
+	struct json *j = json_parse(text, err, sizeof(err));
+	FILE *f = open_memstream(&out, &len);
+
+	ASSERT_NE(NULL, j);
+	json_write(f, j);
+	fclose(f);
+	ASSERT_STREQ(text, out);
+	free(out);
+	json_free(j);
+}
+
+/* A fake QMP server: a greeting, then scripted answers per command. */
+struct fake {
+	char path[108];
+	int lfd;
+	bool silent;		/* never answer the test command */
+};
+
+static void *fake_qmp(void *arg)
+{
+	struct fake *f = arg;
+	char buf[4096];
+	int fd = accept(f->lfd, NULL, NULL);
+	FILE *in;
+
+	if (fd < 0)
+		return NULL;
+	in = fdopen(dup(fd), "r");
+	dprintf(fd, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
+	while (fgets(buf, sizeof(buf), in)) {
+		char *id = strstr(buf, "\"id\":");
+		unsigned long n = id ? strtoul(id + 5, NULL, 10) : 0;
+
+		if (strstr(buf, "qmp_capabilities")) {
+			dprintf(fd, "{\"return\": {}, \"id\": %lu}\r\n", n);
+		} else if (f->silent) {
+			continue;
+		} else if (strstr(buf, "\"fails\"")) {
+			dprintf(fd, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Node 9 is not a NUMA node\"}, \"id\": %lu}\r\n", n);
+		} else {
+			/* an event, a stale reply, then ours */
+			dprintf(fd, "{\"event\": \"BALLOON_NODE_CHANGE\", \"data\": {\"node\": 1, \"target\": 1, \"actual\": 2}}\r\n");
+			dprintf(fd, "{\"return\": {\"stale\": true}, \"id\": %lu}\r\n", n + 1000);
+			dprintf(fd, "{\"return\": [{\"node\": 0}], \"id\": %lu}\r\n", n);
+		}
+	}
+	fclose(in);
+	close(fd);
+	return NULL;
+}
+
+static void fake_start(struct fake *f, pthread_t *t)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(f->path, sizeof(f->path), "/tmp/tierhost_test.%d.sock", getpid());
+	unlink(f->path);
+	strcpy(sa.sun_path, f->path);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(f->lfd, 1))
+		abort();
+	pthread_create(t, NULL, fake_qmp, f);
+}
+
+TEST(qmp_client)
+{
+	struct fake f = { };
+	char err[256];
+	pthread_t t;
+	struct qmp *q;
+	struct json *r, *ev;
+	uint64_t v;
+
+	fake_start(&f, &t);
+	q = qmp_open(f.path, 5000, err, sizeof(err));
+	ASSERT_NE(NULL, q) TH_LOG("%s", err);
+	r = qmp_call(q, "x-query-balloon-nodes", NULL, 5000, err, sizeof(err));
+	ASSERT_NE(NULL, r) TH_LOG("%s", err);
+	ASSERT_EQ(JSON_ARRAY, r->type);
+	ASSERT_TRUE(json_u64(json_get(json_at(r, 0), "node"), &v));
+	ASSERT_EQ(0, v);
+	json_free(r);
+	/* the event that came before the reply was kept */
+	ev = qmp_event(q, 100, err, sizeof(err));
+	ASSERT_NE(NULL, ev);
+	ASSERT_STREQ("BALLOON_NODE_CHANGE", json_str(json_get(ev, "event")));
+	json_free(ev);
+	ASSERT_EQ(NULL, qmp_event(q, 100, err, sizeof(err)));
+	ASSERT_EQ(0, err[0]);
+	r = qmp_call(q, "fails", "{\"x\":1}", 5000, err, sizeof(err));
+	ASSERT_EQ(NULL, r);
+	ASSERT_STREQ("Node 9 is not a NUMA node", err);
+	qmp_close(q);
+	pthread_join(t, NULL);
+	close(f.lfd);
+	unlink(f.path);
+}
+
+TEST(qmp_timeout_and_no_server)
+{
+	struct fake f = { .silent = true };
+	char err[256];
+	pthread_t t;
+	struct qmp *q;
+
+	fake_start(&f, &t);
+	q = qmp_open(f.path, 5000, err, sizeof(err));
+	ASSERT_NE(NULL, q) TH_LOG("%s", err);
+	ASSERT_EQ(NULL, qmp_call(q, "query-balloon", NULL, 300, err, sizeof(err)));
+	ASSERT_STREQ("QMP timed out", err);
+	qmp_close(q);
+	pthread_join(t, NULL);
+	close(f.lfd);
+	unlink(f.path);
+	ASSERT_EQ(NULL, qmp_open(f.path, 1000, err, sizeof(err)));
+	ASSERT_NE(NULL, strstr(err, "No such file"));
+}
+
+/* tierhost ARGS...; returns the exit status, stderr's first line in @msg */
+static int tierhost(char *msg, size_t len, ...)
+{
+	const char *argv[16] = { getenv("TIERHOST") ?: "build/bin/tierhost" };
+	int fds[2], argc = 1, status;
+	ssize_t n;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, len);
+	while (argc < 15 && (argv[argc] = va_arg(ap, const char *)))
+		argc++;
+	va_end(ap);
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		dup2(fds[1], 2);
+		dup2(open("/dev/null", O_WRONLY), 1);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	size_t got = 0;
+
+	while (got < len - 1 && (n = read(fds[0], msg + got, len - 1 - got)) > 0)
+		got += n;
+	msg[got] = 0;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(tierhost_usage)
+{
+	char m[512];
+
+	ASSERT_EQ(2, tierhost(m, sizeof(m), NULL));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "show", NULL));
+	ASSERT_NE(NULL, strstr(m, "no VM given"));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "frob", "-S", "/x", NULL));
+	ASSERT_NE(NULL, strstr(m, "unknown command 'frob'"));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "set", "-S", "/x", "--slow", "12Q", NULL));
+	ASSERT_NE(NULL, strstr(m, "bad size '12Q'"));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "set", "-S", "/x", "--node", "1:5G", NULL));
+	ASSERT_NE(NULL, strstr(m, "expected N=SIZE"));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "wait", "-S", "/x", "--timeout", "-1", NULL));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "qmp", "-S", "/x", "query-balloon", "[1]", NULL));
+	ASSERT_NE(NULL, strstr(m, "not a JSON object"));
+	ASSERT_EQ(1, tierhost(m, sizeof(m), "show", "-S", "/nonexistent/qmp", NULL));
+	ASSERT_NE(NULL, strstr(m, "No such file or directory"));
+	/* one line on stderr */
+	ASSERT_EQ(m + strlen(m) - 1, strchr(m, '\n'));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,348 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Per-tier balloon, driven from the host: a tiered VM under make qemu's QEMU
+# (virtio-balloon x-node-targets=on), the guest running tier-vm-agent, the
+# host resizing each tier with tierhost and checking what the guest and the
+# host see. Then a guest whose driver keeps the feature off and a device
+# without it. TAP output; the last line is "N passed, N failed, N skipped".
+#   balloon_nodes.sh [COUNTS-FILE]
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+qemu=${TIER_VM_QEMU_VMM:-$top/build/qemu-build/qemu-system-x86_64}
+tierhost=$top/build/bin/tierhost
+counts=${1-}
+fast=1024 slow=2048
+pass=0 fail=0 skip=0 n=0
+work=$(mktemp -d /tmp/tiervm.XXXXXX)
+qmp=$work/qmp
+agent=$work/share/agent
+vmpid=
+req=0
+
+ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+note() { echo "# $*"; }
+
+finish() {
+	stop_vm
+	rm -rf "$work"
+	echo "1..$n"
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ -z "$counts" ] || echo "$pass $fail $skip" > "$counts"
+	[ $fail -eq 0 ]
+	exit
+}
+
+# start_vm NAME [tier-vm options]: boot and wait for the agent
+start_vm() {
+	local name=$1 t=0
+	shift
+	rm -rf "$work/share" && mkdir -p "$agent"
+	req=0
+	log=$work/$name.serial.log
+	"$top/scripts/tier-vm" --qemu "$qemu" --fast $fast --slow $slow --cpus 2 \
+		--timeout 1500 --share "$work/share" --log "$log" --qmp "$qmp" "$@" -- \
+		"$top/scripts/tier-vm-agent" "$agent" > "$work/$name.out" 2>&1 &
+	vmpid=$!
+	while [ ! -e "$agent/ready" ]; do
+		if ! kill -0 $vmpid 2>/dev/null || [ $t -ge 3000 ]; then
+			note "$name: the VM did not come up; serial log:"
+			tail -n 20 "$log" | sed 's/^/#   /'
+			cat "$work/$name.out" | sed 's/^/#   /'
+			return 1
+		fi
+		sleep 0.1
+		t=$((t + 1))
+	done
+	note "$name: booted in $((t / 10)) s"
+}
+
+stop_vm() {
+	[ -n "$vmpid" ] || return 0
+	if kill -0 $vmpid 2>/dev/null; then
+		guest_req exit > /dev/null 2>&1 || true
+		for _ in $(seq 100); do kill -0 $vmpid 2>/dev/null || break; sleep 0.1; done
+		kill $vmpid 2>/dev/null
+		pkill -f "qmp unix:$qmp" 2>/dev/null
+	fi
+	wait $vmpid 2>/dev/null
+	# the kernel must not have warned while the test ran
+	if grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$log"; then
+		not_ok "$(basename "$log" .serial.log): kernel log clean"
+		grep -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "$log" | head -n 30 | sed 's/^/#   /'
+	else
+		ok "$(basename "$log" .serial.log): kernel log clean"
+	fi
+	vmpid=
+}
+
+# guest_req SCRIPT: run SCRIPT in the guest, print its output, return its status
+guest_req() {
+	local t=0
+	req=$((req + 1))
+	printf '%s\n' "$1" > "$agent/.req.$req"
+	mv "$agent/.req.$req" "$agent/req.$req"
+	[ "$1" = exit ] && return 0
+	while [ ! -e "$agent/rsp.$req.rc" ]; do
+		kill -0 $vmpid 2>/dev/null || { echo "the VM is gone"; return 125; }
+		[ $t -lt 6000 ] || { echo "guest request timed out"; return 124; }
+		sleep 0.1
+		t=$((t + 1))
+	done
+	cat "$agent/rsp.$req.out"
+	return "$(cat "$agent/rsp.$req.rc")"
+}
+
+th() { "$tierhost" "$1" -S "$qmp" "${@:2}"; }
+# node N's MemTotal in the guest, KiB
+memtotal() { guest_req "awk '/MemTotal/ {print \$4}' /sys/devices/system/node/node$1/meminfo"; }
+# field of node N from tierhost show (MiB): size target actual discarded resident supported stalled
+field() {
+	local col
+	case $2 in
+	size) col=5 ;; target) col=6 ;; actual) col=7 ;; discarded) col=8 ;;
+	resident) col=9 ;; supported) col=10 ;; stalled) col=11 ;;
+	esac
+	th show | awk -v n="$1" -v c=$col '$2 == n {print $c}'
+}
+within() { # within A B PCT: |A - B| <= PCT% of B
+	awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100) }'
+}
+now() { date +%s.%N; }
+rate() { awk -v mib="$1" -v s="$2" -v e="$3" 'BEGIN { printf "%.1f s, %.1f MiB/s", e - s, mib / (e - s) }'; }
+
+# resize NODE SIZE-MIB MiB-CHANGED LABEL: set, wait, check MemTotal of both nodes
+resize() {
+	local node=$1 size=$2 label=$4 other=$((1 - $1))
+	local mine0 other0 mine1 other1 t0 t1 want
+	mine0=$(memtotal $node) other0=$(memtotal $other)
+	t0=$(now)
+	th set --node $node=${size}M || return 1
+	th wait --timeout 600 || return 1
+	t1=$(now)
+	mine1=$(memtotal $node) other1=$(memtotal $other)
+	note "$label: node $node MemTotal $((mine0 / 1024)) -> $((mine1 / 1024)) MiB," \
+		"node $other $((other0 / 1024)) -> $((other1 / 1024)) MiB, $(rate ${3#-} $t0 $t1)"
+	want=$(( (mine0 / 1024) + $3 ))
+	within $((mine1 / 1024)) $want 1 ||
+		{ note "node $node MemTotal $((mine1 / 1024)) MiB, want $want +-1%"; return 1; }
+	within $((other1 / 1024)) $((other0 / 1024)) 0.5 ||
+		{ note "node $other MemTotal moved: $((other0 / 1024)) -> $((other1 / 1024)) MiB"; return 1; }
+	[ "$(field $node stalled)" = no ] || { note "node $node stalled"; return 1; }
+}
+
+[ -x "$qemu" ] || { echo "balloon_nodes: $qemu missing (run: make qemu)" >&2; exit 1; }
+[ -x "$tierhost" ] || { echo "balloon_nodes: $tierhost missing (run: make host-tools)" >&2; exit 1; }
+trap finish EXIT
+
+note "per-node balloon: fast $fast MiB (node 0), slow $slow MiB (node 1), $(basename "$qemu")"
+start_vm nodes --balloon-nodes || { not_ok "boot with x-node-targets=on"; exit; }
+
+# The guest negotiated the feature and maps both slots to its nodes.
+negotiated() {
+	local s
+	s=$(th show) || return 1
+	echo "$s" | sed 's/^/#   /'
+	[ "$(echo "$s" | awk '$2 == 0 && $3 == "fast" && $10 == "yes"' | wc -l)" = 1 ] &&
+	[ "$(echo "$s" | awk '$2 == 1 && $3 == "slow" && $10 == "yes"' | wc -l)" = 1 ] &&
+	[ "$(field 0 size)" = $fast ] && [ "$(field 1 size)" = $slow ] &&
+	guest_req 'cat /sys/bus/virtio/devices/*/balloon_nodes' > "$work/sysfs" &&
+	sed 's/^/#   guest: /' "$work/sysfs" &&
+	[ "$(awk '$1 == 0 && $2 == 0 && $3 == 0' "$work/sysfs" | wc -l)" = 1 ] &&
+	[ "$(awk '$1 == 1 && $2 == 1 && $3 == 1' "$work/sysfs" | wc -l)" = 1 ]
+}
+check "negotiated: both nodes, guest-supported, sysfs slots map pxm to nid" negotiated
+
+# Make the slow backend resident, so the host has memory to give back.
+guest_req 'mount -o remount,size=2700M /dev/shm && numactl --membind=1 head -c 1800M /dev/zero > /dev/shm/fill && rm /dev/shm/fill' >/dev/null
+
+inflate_slow() {
+	local res0 res1 disc
+	res0=$(field 1 resident)
+	resize 1 $((slow - 512)) -512 "inflate slow by 512 MiB" || return 1
+	res1=$(field 1 resident) disc=$(field 1 discarded)
+	note "slow backend resident on the host $res0 -> $res1 MiB, host-discarded $disc MiB"
+	[ "$disc" -ge 507 ] && [ "$disc" -le 513 ] && [ $((res0 - res1)) -ge 400 ]
+}
+check "inflate slow by 512 MiB: node 1 shrinks, node 0 untouched, host memory freed" inflate_slow
+sysfs_matches() { # pages the guest's slot holds == what QMP reports held
+	local held
+	held=$(guest_req "awk '\$1 == 1 {print \$5}' /sys/bus/virtio/devices/*/balloon_nodes") &&
+	note "guest holds $held pages of node 1; QMP: actual $(field 1 actual) of $slow MiB" &&
+	[ $((held * 4 / 1024)) = $((slow - $(field 1 actual))) ]
+}
+check "sysfs matches QMP: node 1 holds what QMP reports" sysfs_matches
+deflate_slow() { resize 1 $slow 512 "deflate slow by 512 MiB" && [ "$(field 1 discarded)" -le 1 ]; }
+check "deflate slow: node 1 back to its size" deflate_slow
+check "inflate fast by 256 MiB: node 0 shrinks, node 1 untouched" resize 0 $((fast - 256)) -256 "inflate fast by 256 MiB"
+check "deflate fast: node 0 back to its size" resize 0 $fast 256 "deflate fast by 256 MiB"
+
+# Both tiers at once while the guest keeps checking its data.
+workload() {
+	local sum ok1 ooms0 ooms1 t0 t1
+	guest_req 'numactl --interleave=0,1 head -c 400M /dev/urandom > /dev/shm/data && sha256sum /dev/shm/data | cut -d" " -f1 > /tmp/sum
+		grep oom_kill /proc/vmstat | awk "{print \$2}" > /tmp/ooms
+		(while [ ! -e /tmp/stop ]; do
+			if [ "$(sha256sum /dev/shm/data | cut -d" " -f1)" = "$(cat /tmp/sum)" ]; then echo ok; else echo BAD; fi
+		done > /tmp/verify 2>&1) > /dev/null 2>&1 &
+		echo started' || return 1
+	t0=$(now)
+	th set --fast $((fast - 256))M --slow $((slow - 512))M && th wait --timeout 600 || return 1
+	th set --fast ${fast}M --slow ${slow}M && th wait --timeout 600 || return 1
+	t1=$(now)
+	guest_req 'touch /tmp/stop; sleep 1; while pgrep -f "sha256sum /dev/shm/data" > /dev/null; do sleep 0.5; done
+		sort /tmp/verify | uniq -c
+		echo ooms $(cat /tmp/ooms) $(grep oom_kill /proc/vmstat | awk "{print \$2}")' > "$work/verify" || return 1
+	sed 's/^/#   /' "$work/verify"
+	note "inflate fast 256 + slow 512 MiB and back under a checksummed 400 MiB data set: $(rate 1536 $t0 $t1)"
+	! grep -q BAD "$work/verify" && grep -q ' ok$' "$work/verify" &&
+		[ "$(awk '/^ooms/ {print ($2 == $3)}' "$work/verify")" = 1 ]
+}
+check "checksummed data survives inflating and deflating both tiers, no OOM kill" workload
+guest_req 'rm -f /dev/shm/data' > /dev/null
+
+# One request, both nodes, one config generation: the guest sees both.
+both_atomic() {
+	th set --fast $((fast - 128))M --slow $((slow - 256))M && th wait --timeout 600 &&
+	[ "$(field 0 actual)" = $((fast - 128)) ] && [ "$(field 1 actual)" = $((slow - 256)) ] &&
+	th qmp query-balloon | grep -q "\"actual\":$(( (fast + slow - 384) << 20 ))" &&
+	th set --fast ${fast}M --slow ${slow}M && th wait --timeout 600
+}
+check "both tiers in one request; query-balloon reports the sum" both_atomic
+
+# The legacy balloon command spreads over the nodes in proportion to size.
+legacy_split() {
+	local t0 t1
+	th qmp balloon "{\"value\": $(( (fast + slow - 384) << 20 ))}" > /dev/null || return 1
+	t0=$(field 0 target) t1=$(field 1 target)
+	note "legacy balloon of 384 MiB: node 0 target $t0, node 1 target $t1 MiB"
+	[ "$t0" = $((fast - 128)) ] && [ "$t1" = $((slow - 256)) ] && th wait --timeout 600 &&
+	th qmp balloon "{\"value\": $(( (fast + slow) << 20 ))}" > /dev/null && th wait --timeout 600 &&
+	[ "$(field 0 target)" = $fast ] && [ "$(field 1 target)" = $slow ]
+}
+check "legacy balloon command splits in proportion to node size" legacy_split
+
+# Bad input: a clear error and nothing changed.
+bad() { # bad ARGS-JSON EXPECTED-MESSAGE
+	local before after out
+	before=$(th show) || return 1
+	if out=$(th qmp x-balloon-nodes "$1" 2>&1); then
+		note "accepted: $1"
+		return 1
+	fi
+	after=$(th show)
+	note "$1 -> $out"
+	echo "$out" | grep -q "$2" && [ "$before" = "$after" ]
+}
+check "bad input: node out of range" bad '{"targets":[{"node":2,"size":536870912}]}' 'Node 2 is not a NUMA node'
+check "bad input: size above the node" bad '{"targets":[{"node":0,"size":2147483648}]}' 'larger than the node'
+check "bad input: size below the floor" bad '{"targets":[{"node":1,"size":33554432}]}' 'below the floor'
+check "bad input: duplicate node" bad '{"targets":[{"node":1,"size":1073741824},{"node":1,"size":1073741824}]}' 'more than once'
+check "bad input: no targets" bad '{"targets":[]}' 'No node targets'
+check "bad input: a valid target next to a bad one changes nothing" \
+	bad '{"targets":[{"node":0,"size":536870912},{"node":7,"size":536870912}]}' 'Node 7'
+usage_error() { "$tierhost" set -S "$qmp" --slow 12Q 2>/dev/null; [ $? -eq 2 ]; }
+check "tierhost: a bad size is a usage error (exit 2)" usage_error
+
+hmp() {
+	local out
+	th qmp human-monitor-command '{"command-line":"balloon_node 1=1900"}' > /dev/null &&
+	out=$(th qmp human-monitor-command '{"command-line":"info balloon_nodes"}') &&
+	note "info balloon_nodes: $out" &&
+	echo "$out" | grep -q '1 1 m1 2048 1900 ' &&
+	out=$(th qmp human-monitor-command '{"command-line":"balloon_node 9=100"}') &&
+	note "balloon_node 9=100: $out" && echo "$out" | grep -q 'Node 9 is not' &&
+	th set --slow ${slow}M && th wait --timeout 600
+}
+check "HMP: balloon_node and info balloon_nodes" hmp
+
+events() {
+	local out
+	th watch -n 1 --timeout 120 > "$work/events" &
+	local w=$!
+	sleep 1
+	th set --slow $((slow - 64))M || return 1
+	wait $w
+	out=$(cat "$work/events")
+	note "event: $out"
+	th wait --timeout 600 && th set --slow ${slow}M && th wait --timeout 600 &&
+	echo "$out" | grep -q "node 1 target $((slow - 64))"
+}
+check "BALLOON_NODE_CHANGE event on a change" events
+
+# Demeter follows the fast tier's size: shrinking it makes Demeter demote
+# so that the balloon can take its pages; growing it lets it promote more.
+stat() { grep -o "$1=[0-9]*" <<< "$2" | cut -d= -f2; }
+fast_pages() { # pages of the hot-set workload on node 0
+	guest_req 'awk "/anon/ { for (i = 1; i <= NF; i++) if (\$i ~ /^N0=/) n += substr(\$i, 4) } END { print n + 0 }" /proc/$(cat /tmp/hs.pid)/numa_maps'
+}
+wait_actual() { # wait_actual NODE MIB SECONDS
+	for _ in $(seq $(($3 * 2))); do
+		[ "$(field "$1" actual)" = "$2" ] && return 0
+		sleep 0.5
+	done
+	note "node $1 actual $(field "$1" actual) MiB after $3 s, want $2"
+	return 1
+}
+demeter_follows() {
+	local st0 st1 st2 n0 n1 n2 t0 t1
+	guest_req "nohup $top/build/bin/hotset -m 1300 -h 700 -o 500 -t 1200 -r /tmp/hs.ready > /tmp/hs.log 2>&1 &
+		echo \$! > /tmp/hs.pid
+		for i in \$(seq 600); do [ -e /tmp/hs.ready ] && break; sleep 0.5; done
+		[ -e /tmp/hs.ready ] && $top/build/bin/tierctl load demeter --pid \$(cat /tmp/hs.pid)" || return 1
+	sleep 60
+	n0=$(fast_pages)
+	st0=$(guest_req "$top/build/bin/tierctl status")
+	t0=$(now)
+	th set --fast $((fast - 384))M || return 1
+	wait_actual 0 $((fast - 384)) 600 || return 1
+	t1=$(now)
+	n1=$(fast_pages)
+	st1=$(guest_req "$top/build/bin/tierctl status")
+	note "shrink fast by 384 MiB under Demeter: $(rate 384 $t0 $t1); hot-set workload on node 0 $((n0 / 256)) -> $((n1 / 256)) MiB;" \
+		"capacity_events $(stat capacity_events "$st1"), capacity_demotions $(stat capacity_demotions "$st1"), demote_reqs $(stat demote_reqs "$st0") -> $(stat demote_reqs "$st1")"
+	[ "$(stat capacity_events "$st1")" -gt 0 ] && [ "$(stat capacity_demotions "$st1")" -gt 0 ] &&
+	[ "$(stat demote_reqs "$st1")" -gt "$(stat demote_reqs "$st0")" ] || return 1
+	th set --fast ${fast}M && wait_actual 0 $fast 600 || return 1
+	sleep 90
+	n2=$(fast_pages)
+	st2=$(guest_req "$top/build/bin/tierctl status")
+	note "grow fast back: hot-set workload on node 0 $((n1 / 256)) -> $((n2 / 256)) MiB, promote_reqs $(stat promote_reqs "$st1") -> $(stat promote_reqs "$st2"), exchange_reqs $(stat exchange_reqs "$st1") -> $(stat exchange_reqs "$st2")"
+	guest_req "$top/build/bin/tierctl unload; kill \$(cat /tmp/hs.pid)" > /dev/null
+	[ "$(stat capacity_events "$st2")" -gt "$(stat capacity_events "$st1")" ] &&
+	[ $(( $(stat promote_reqs "$st2") + $(stat exchange_reqs "$st2") )) -gt \
+	  $(( $(stat promote_reqs "$st1") + $(stat exchange_reqs "$st1") )) ] && [ "$n2" -gt "$n1" ]
+}
+check "Demeter demotes to fit a shrunk fast tier and promotes more when it grows" demeter_follows
+stop_vm
+
+# A guest driver without the feature (virtio_balloon.node_targets=0).
+start_vm stock --balloon-nodes --append virtio_balloon.node_targets=0 || { not_ok "boot the stock-driver guest"; exit; }
+stock() {
+	local out a
+	[ "$(field 0 supported)" = no ] && [ "$(field 1 supported)" = no ] || return 1
+	out=$(th set --slow 1G 2>&1) && return 1
+	note "x-balloon-nodes with a stock driver: $out"
+	echo "$out" | grep -q 'does not support per-node' || return 1
+	th qmp balloon "{\"value\": $(( (fast + slow - 256) << 20 ))}" > /dev/null || return 1
+	for _ in $(seq 600); do
+		a=$(th qmp query-balloon | sed 's/.*"actual":\([0-9]*\).*/\1/')
+		[ "$a" = $(( (fast + slow - 256) << 20 )) ] && return 0
+		sleep 0.5
+	done
+	note "legacy balloon did not reach its target: actual $a"
+	return 1
+}
+check "stock driver: guest-supported false, per-node refused, legacy balloon works" stock
+stop_vm
+
+# The device without x-node-targets: the per-node commands say so.
+start_vm off || { not_ok "boot without x-node-targets"; exit; }
+off() {
+	local out
+	out=$(th show 2>&1) && return 1
+	note "x-query-balloon-nodes without the property: $out"
+	echo "$out" | grep -q 'does not have x-node-targets=on'
+}
+check "device without x-node-targets: clear error" off
