@@ -41,9 +41,9 @@ qemu: deps
 # Host tools: tierhost resizes the tiers of running VMs over QMP.
 host-tools: $(BUILD)/bin/tierhost
 
-$(BUILD)/bin/tierhost: host/tierhost.c host/qmp.c host/qmp.h host/json.c host/json.h
+$(BUILD)/bin/tierhost: host/tierhost.c host/qmp.c host/qmp.h host/json.c host/json.h host/plan.c host/plan.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(CFLAGS) -o $@ host/tierhost.c host/qmp.c host/json.c
+	$(CC) -std=c11 $(CFLAGS) -o $@ host/tierhost.c host/qmp.c host/json.c host/plan.c
 
 bpf: kernel
 	@$(MAKE) --no-print-directory $(POLICY_OBJS) $(TEST_BPF_OBJS)
@@ -98,9 +98,9 @@ $(BUILD)/selftests/%: selftests/%.c selftests/tier_test.h bench/workloads/hotset
 	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-clobbered -I$(KSFT_DIR) -Iselftests -Ibench/workloads -o $@ $< loader/policy.c $(LIBS) -lpthread -lnuma
 
 # tierhost's JSON reader, QMP client and CLI, on the host.
-$(BUILD)/selftests/tierhost_test: selftests/tierhost_test.c host/json.c host/json.h host/qmp.c host/qmp.h
+$(BUILD)/selftests/tierhost_test: selftests/tierhost_test.c host/json.c host/json.h host/qmp.c host/qmp.h host/plan.c host/plan.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Ihost -o $@ $< host/json.c host/qmp.c -lpthread
+	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Ihost -o $@ $< host/json.c host/qmp.c host/plan.c -lpthread
 
 # The TCG plugin that measures placement (bench/testbed/).
 testbed: deps $(BUILD)/bin/tier_access.so

@@ -8,6 +8,7 @@
  *   tierhost wait  -S SOCK [--timeout SEC]
  *   tierhost watch -S SOCK [--count N] [--timeout SEC]
  *   tierhost qmp   -S SOCK COMMAND [ARGUMENTS-JSON]
+ *   tierhost daemon -S [NAME=]SOCK... --budget SIZE --min SIZE [...]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plan.h"
 #include "qmp.h"
 
 #define MAX_VMS 16
@@ -54,6 +56,9 @@ static void usage(FILE *f)
 "  watch   print BALLOON_NODE_CHANGE events\n"
 "  qmp     run one QMP command, print its return value as JSON\n"
 "          (tierhost qmp -S SOCK COMMAND ['{ARGUMENTS}'])\n"
+"  daemon  share a fast-memory budget among VMs by their demand (host/plan.h):\n"
+"          each gets --min, the rest goes by demand (guest memory in use,\n"
+"          from balloon statistics, plus --headroom), rate-limited\n"
 "\n"
 "Options:\n"
 "  -S, --vm [NAME=]SOCK  a VM's QMP unix socket (repeatable; show takes many)\n"
@@ -62,7 +67,14 @@ static void usage(FILE *f)
 "      --node N=SIZE     set: memory the guest keeps on NUMA node N (repeatable)\n"
 "      --json            show: print QMP's answer as JSON lines\n"
 "  -t, --timeout SEC     wait, watch: give up after SEC seconds [wait 300, watch none]\n"
-"  -n, --count N         watch: stop after N events\n"
+"  -n, --count N         watch: stop after N events; daemon: after N rounds\n"
+"      --budget SIZE     daemon: fast memory for all VMs together\n"
+"      --min SIZE        daemon: fast memory each VM keeps at least [256M]\n"
+"      --interval MS     daemon: between rounds [2000]\n"
+"      --rate MIBPS      daemon: a VM's fast tier moves at most this fast [128]\n"
+"      --headroom PCT    daemon: wanted fast memory = demand + PCT%% [10]\n"
+"      --step-min SIZE   daemon: skip smaller changes [32M]\n"
+"      --dry-run         daemon: print the plan, change nothing\n"
 "  -h, --help            this text\n"
 "SIZE is in bytes unless suffixed with K, M, G or T (powers of 1024).\n"
 "Exit status: 0 ok, 1 error, 2 usage, 3 wait timed out.\n");
@@ -377,6 +389,131 @@ static int cmd_watch(long count, double timeout)
 	return 0;
 }
 
+struct daemon_cfg {
+	struct plan_cfg plan;
+	unsigned int interval_ms;
+	uint64_t min;
+	long rounds;
+	bool dry_run;
+};
+
+/* Guest memory in use, bytes, from the balloon's statistics; 0 if none. */
+static uint64_t guest_demand(struct vm *vm)
+{
+	char err[256];
+	struct json *r = qmp_call(vm->q, "qom-get",
+				  "{\"path\":\"/machine/peripheral/balloon0\",\"property\":\"guest-stats\"}",
+				  QMP_TIMEOUT_MS, err, sizeof(err));
+	struct json *st = json_get(r, "stats");
+	int64_t total, avail, upd;
+	uint64_t used = 0;
+
+	if (json_i64(json_get(r, "last-update"), &upd) && upd > 0 &&
+	    json_i64(json_get(st, "stat-total-memory"), &total) &&
+	    json_i64(json_get(st, "stat-available-memory"), &avail) &&
+	    total > 0 && avail >= 0 && total > avail)
+		used = total - avail;
+	json_free(r);
+	return used;
+}
+
+static int cmd_daemon(struct daemon_cfg *dc)
+{
+	struct plan_vm pv[MAX_VMS];
+	int fast_node[MAX_VMS];
+	char err[256];
+	double start = now_s();
+	long round = 0;
+
+	if (!dc->plan.budget)
+		die_usage("daemon needs --budget SIZE%s", "");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 0; i < nr_vms; i++) {
+		struct json *r = qmp_call(vms[i].q, "qom-set",
+					  "{\"path\":\"/machine/peripheral/balloon0\","
+					  "\"property\":\"guest-stats-polling-interval\",\"value\":1}",
+					  QMP_TIMEOUT_MS, err, sizeof(err));
+		if (!r) {
+			fprintf(stderr, "tierhost: %s: cannot turn on balloon statistics: %s\n",
+				vms[i].name, err);
+			return 1;
+		}
+		json_free(r);
+	}
+	printf("# budget %" PRIu64 " MiB, min %" PRIu64 " MiB, headroom %u%%, step %" PRIu64
+	       "-%" PRIu64 " MiB per %u ms\n", dc->plan.budget >> 20, dc->min >> 20,
+	       dc->plan.headroom, dc->plan.min_step >> 20, dc->plan.max_step >> 20,
+	       dc->interval_ms);
+	printf("# time vm demand want ideal target actual next (MiB)\n");
+	for (;;) {
+		uint64_t sum = 0;
+
+		for (int i = 0; i < nr_vms; i++) {
+			struct node nodes[MAX_NODES];
+			int n = query_nodes(&vms[i], nodes, NULL), k, found = 0;
+
+			if (n < 0)
+				return 1;
+			for (k = 0; k < n; k++) {
+				if (nodes[k].has_cpus) {
+					fast_node[i] = k;
+					found++;
+				}
+			}
+			if (found != 1 || !nodes[fast_node[i]].supported) {
+				fprintf(stderr, "tierhost: %s: %s\n", vms[i].name, found != 1 ?
+					"needs exactly one node with CPUs (the fast tier)" :
+					"the guest driver does not support per-node ballooning");
+				return 1;
+			}
+			fast_node[i] = nodes[fast_node[i]].id;
+			for (k = 0; k < n; k++) {
+				if (nodes[k].id != (unsigned int)fast_node[i])
+					continue;
+				pv[i].max = nodes[k].size;
+				pv[i].target = nodes[k].target;
+				pv[i].actual = nodes[k].actual;
+			}
+			pv[i].min = dc->min;
+			pv[i].demand = guest_demand(&vms[i]);
+			/* no statistics yet: ask for what it has */
+			if (!pv[i].demand)
+				pv[i].demand = pv[i].target;
+		}
+		if (plan_compute(pv, nr_vms, &dc->plan)) {
+			fprintf(stderr, "tierhost: the minimums (%d x %" PRIu64 " MiB) exceed the "
+				"budget (%" PRIu64 " MiB)\n", nr_vms, dc->min >> 20,
+				dc->plan.budget >> 20);
+			return 1;
+		}
+		for (int i = 0; i < nr_vms; i++) {
+			char args[256];
+			struct json *r;
+
+			printf("%.1f %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+			       " %" PRIu64 "\n", now_s() - start, vms[i].name, pv[i].demand >> 20,
+			       pv[i].want >> 20, pv[i].ideal >> 20, pv[i].target >> 20,
+			       pv[i].actual >> 20, pv[i].next >> 20);
+			sum += pv[i].next;
+			if (dc->dry_run || pv[i].next == pv[i].target)
+				continue;
+			snprintf(args, sizeof(args), "{\"targets\":[{\"node\":%d,\"size\":%" PRIu64 "}]}",
+				 fast_node[i], pv[i].next);
+			r = qmp_call(vms[i].q, "x-balloon-nodes", args, QMP_TIMEOUT_MS, err,
+				     sizeof(err));
+			if (!r)
+				fprintf(stderr, "tierhost: %s: %s\n", vms[i].name, err);
+			json_free(r);
+		}
+		if (sum > dc->plan.budget)
+			fprintf(stderr, "tierhost: targets exceed the budget: %" PRIu64 " MiB\n",
+				sum >> 20);
+		if (++round == dc->rounds)
+			return 0;
+		usleep(dc->interval_ms * 1000);
+	}
+}
+
 static int cmd_qmp(const char *qcmd, const char *args)
 {
 	char err[256], perr[128];
@@ -417,6 +554,13 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "budget", required_argument, NULL, 'B' },
+		{ "min", required_argument, NULL, 'm' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "headroom", required_argument, NULL, 'H' },
+		{ "step-min", required_argument, NULL, 'k' },
+		{ "dry-run", no_argument, NULL, 'd' },
 		{ }
 	};
 	struct target targets[MAX_NODES + 2];
@@ -424,6 +568,11 @@ int main(int argc, char **argv)
 	double timeout = -1;
 	long count = -1;
 	bool as_json = false;
+	struct daemon_cfg dc = {
+		.plan = { .headroom = 10, .min_step = 32ULL << 20 },
+		.interval_ms = 2000, .min = 256ULL << 20,
+	};
+	unsigned long rate = 128, v;
 	const char *cmd;
 	char *end;
 
@@ -475,6 +624,36 @@ int main(int argc, char **argv)
 			if (end == optarg || *end || count <= 0)
 				die_usage("bad --count '%s'", optarg);
 			break;
+		case 'B':
+			if (parse_size(optarg, &dc.plan.budget) || !dc.plan.budget)
+				die_usage("bad --budget '%s'", optarg);
+			break;
+		case 'm':
+			if (parse_size(optarg, &dc.min))
+				die_usage("bad --min '%s'", optarg);
+			break;
+		case 'k':
+			if (parse_size(optarg, &dc.plan.min_step))
+				die_usage("bad --step-min '%s'", optarg);
+			break;
+		case 'i':
+		case 'r':
+		case 'H':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || errno || optarg[0] == '-' ||
+			    (c != 'H' && !v) || v > (c == 'H' ? 1000 : c == 'i' ? 3600000 : 1048576))
+				die_usage("bad value '%s'", optarg);
+			if (c == 'i')
+				dc.interval_ms = v;
+			else if (c == 'r')
+				rate = v;
+			else
+				dc.plan.headroom = v;
+			break;
+		case 'd':
+			dc.dry_run = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -507,6 +686,13 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "watch")) {
 		connect_vms();
 		return cmd_watch(count, timeout);
+	} else if (!strcmp(cmd, "daemon")) {
+		if (!dc.plan.budget)
+			die_usage("daemon needs --budget SIZE%s", "");
+		dc.plan.max_step = ((uint64_t)rate << 20) * dc.interval_ms / 1000;
+		dc.rounds = count;
+		connect_vms();
+		return cmd_daemon(&dc);
 	}
 	die_usage("unknown command '%s'", cmd);
 	return 2;

@@ -12,6 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "json.h"
+#include "plan.h"
 #include "qmp.h"
 
 TEST(json_valid)
@@ -243,10 +244,131 @@ TEST(tierhost_usage)
 	ASSERT_EQ(2, tierhost(m, sizeof(m), "wait", "-S", "/x", "--timeout", "-1", NULL));
 	ASSERT_EQ(2, tierhost(m, sizeof(m), "qmp", "-S", "/x", "query-balloon", "[1]", NULL));
 	ASSERT_NE(NULL, strstr(m, "not a JSON object"));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "daemon", "-S", "/x", NULL));
+	ASSERT_NE(NULL, strstr(m, "needs --budget"));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "daemon", "-S", "/x", "--budget", "1G", "--rate", "0", NULL));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "daemon", "-S", "/x", "--budget", "1G", "--headroom", "-5", NULL));
 	ASSERT_EQ(1, tierhost(m, sizeof(m), "show", "-S", "/nonexistent/qmp", NULL));
 	ASSERT_NE(NULL, strstr(m, "No such file or directory"));
 	/* one line on stderr */
 	ASSERT_EQ(m + strlen(m) - 1, strchr(m, '\n'));
+}
+
+#define MIB (1ULL << 20)
+
+static uint64_t sum_next(struct plan_vm *vm, int n)
+{
+	uint64_t s = 0;
+
+	for (int i = 0; i < n; i++)
+		s += vm[i].next;
+	return s;
+}
+
+TEST(plan_wants_fit)
+{
+	/* both wants fit: each gets its want, the rest is spread evenly */
+	struct plan_vm vm[2] = {
+		{ .max = 1024 * MIB, .min = 128 * MIB, .demand = 200 * MIB, .target = 512 * MIB, .actual = 512 * MIB },
+		{ .max = 1024 * MIB, .min = 128 * MIB, .demand = 100 * MIB, .target = 512 * MIB, .actual = 512 * MIB },
+	};
+	struct plan_cfg cfg = { .budget = 1024 * MIB, .headroom = 10 };
+
+	ASSERT_EQ(0, plan_compute(vm, 2, &cfg));
+	ASSERT_EQ(220 * MIB, vm[0].want);
+	ASSERT_EQ(128 * MIB, vm[1].want);	/* below the minimum */
+	/* 1024 - 220 - 128 = 676 left, 338 each */
+	ASSERT_EQ(558 * MIB, vm[0].ideal);
+	ASSERT_EQ(466 * MIB, vm[1].ideal);
+	/* vm1 still holds its 512: vm0 grows once it gave 46 back */
+	ASSERT_EQ(512 * MIB, vm[0].next);
+	ASSERT_EQ(466 * MIB, vm[1].next);
+	vm[1].target = vm[1].actual = 466 * MIB;
+	ASSERT_EQ(0, plan_compute(vm, 2, &cfg));
+	ASSERT_EQ(558 * MIB, vm[0].next);
+	ASSERT_EQ(466 * MIB, vm[1].next);
+	ASSERT_LE(sum_next(vm, 2), cfg.budget);
+}
+
+TEST(plan_proportional_and_caps)
+{
+	/* wants exceed the budget: minimums, then the rest by extra want */
+	struct plan_vm vm[3] = {
+		{ .max = 1024 * MIB, .min = 128 * MIB, .demand = 4096 * MIB, .target = 128 * MIB },
+		{ .max = 512 * MIB, .min = 128 * MIB, .demand = 4096 * MIB, .target = 128 * MIB },
+		{ .max = 1024 * MIB, .min = 2048 * MIB, .demand = 0, .target = 128 * MIB },
+	};
+	struct plan_cfg cfg = { .budget = 2048 * MIB, .headroom = 0 };
+
+	ASSERT_EQ(0, plan_compute(vm, 3, &cfg));
+	ASSERT_EQ(1024 * MIB, vm[0].want);	/* capped at the node */
+	ASSERT_EQ(512 * MIB, vm[1].want);
+	ASSERT_EQ(1024 * MIB, vm[2].want);	/* minimum capped at the node */
+	/* rest 2048 - 128 - 128 - 1024 = 768 over extras 896 and 384 */
+	ASSERT_EQ(128 * MIB + 536 * MIB, vm[0].ideal);
+	ASSERT_EQ(128 * MIB + 230 * MIB, vm[1].ideal);
+	ASSERT_EQ(1024 * MIB, vm[2].ideal);
+	ASSERT_LE(vm[0].ideal + vm[1].ideal + vm[2].ideal, cfg.budget);
+	/* unlimited steps, nothing held above the targets: all applied */
+	ASSERT_EQ(vm[0].ideal, vm[0].next);
+	ASSERT_LE(sum_next(vm, 3), cfg.budget);
+}
+
+TEST(plan_minimums_over_budget)
+{
+	struct plan_vm vm[2] = {
+		{ .max = 1024 * MIB, .min = 600 * MIB },
+		{ .max = 1024 * MIB, .min = 600 * MIB },
+	};
+	struct plan_cfg cfg = { .budget = 1024 * MIB };
+
+	ASSERT_EQ(-1, plan_compute(vm, 2, &cfg));
+}
+
+TEST(plan_rate_limit_and_hysteresis)
+{
+	struct plan_vm vm[2] = {
+		{ .max = 1024 * MIB, .min = 128 * MIB, .demand = 900 * MIB, .target = 128 * MIB, .actual = 128 * MIB },
+		{ .max = 1024 * MIB, .min = 128 * MIB, .demand = 110 * MIB, .target = 890 * MIB, .actual = 890 * MIB },
+	};
+	struct plan_cfg cfg = { .budget = 1024 * MIB, .headroom = 0, .max_step = 256 * MIB, .min_step = 32 * MIB };
+
+	ASSERT_EQ(0, plan_compute(vm, 2, &cfg));
+	ASSERT_EQ(896 * MIB, vm[0].ideal);
+	ASSERT_EQ(128 * MIB, vm[1].ideal);
+	/* the shrink moves one step; the grow only into what the shrink freed */
+	ASSERT_EQ(890 * MIB - 256 * MIB, vm[1].next);
+	ASSERT_EQ(128 * MIB, vm[0].next);	/* vm1 still holds 890: no room */
+	/* once vm1 gave its memory back, vm0 grows by one step */
+	vm[1].target = vm[1].actual = 634 * MIB;
+	vm[0].target = vm[0].actual = 128 * MIB;
+	ASSERT_EQ(0, plan_compute(vm, 2, &cfg));
+	ASSERT_EQ(378 * MIB, vm[1].next);
+	ASSERT_EQ(128 * MIB + 256 * MIB, vm[0].next);
+	ASSERT_LE(sum_next(vm, 2), cfg.budget);
+	/* a change below min_step is skipped */
+	vm[0].target = vm[0].actual = 880 * MIB;
+	vm[1].target = vm[1].actual = 144 * MIB;
+	ASSERT_EQ(0, plan_compute(vm, 2, &cfg));
+	ASSERT_EQ(880 * MIB, vm[0].next);
+	ASSERT_EQ(144 * MIB, vm[1].next);
+}
+
+TEST(plan_budget_holds_while_a_guest_lags)
+{
+	/* vm1 was told to shrink but still holds its memory: vm0 waits */
+	struct plan_vm vm[2] = {
+		{ .max = 1024 * MIB, .min = 128 * MIB, .demand = 900 * MIB, .target = 512 * MIB, .actual = 512 * MIB },
+		{ .max = 1024 * MIB, .min = 128 * MIB, .demand = 0, .target = 128 * MIB, .actual = 512 * MIB },
+	};
+	struct plan_cfg cfg = { .budget = 1024 * MIB, .headroom = 0 };
+
+	ASSERT_EQ(0, plan_compute(vm, 2, &cfg));
+	ASSERT_EQ(512 * MIB, vm[0].next);
+	ASSERT_EQ(128 * MIB, vm[1].next);
+	vm[1].actual = 300 * MIB;		/* partly done: partial grow */
+	ASSERT_EQ(0, plan_compute(vm, 2, &cfg));
+	ASSERT_EQ(724 * MIB, vm[0].next);
 }
 
 TEST_HARNESS_MAIN
