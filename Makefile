@@ -23,7 +23,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
 
-.PHONY: all deps kernel qemu host-tools bpf loader selftests check demo checkpatch testbed workloads bench bench-quick clean distclean
+.PHONY: all deps kernel qemu host-tools vmm-initrd bpf loader selftests check demo checkpatch testbed workloads bench bench-quick clean distclean
 
 all: bpf loader selftests host-tools
 
@@ -59,7 +59,7 @@ demo: bpf loader
 	@scripts/demo.sh
 
 # Host-side checks, every selftest inside a booted tiered VM, the testbed check.
-check: selftests testbed qemu host-tools
+check: selftests testbed qemu host-tools vmm-initrd
 	@scripts/run-checks.sh
 
 $(VMLINUX_H): $(VMLINUX)
@@ -101,6 +101,15 @@ $(BUILD)/selftests/%: selftests/%.c selftests/tier_test.h bench/workloads/hotset
 $(BUILD)/selftests/tierhost_test: selftests/tierhost_test.c host/json.c host/json.h host/qmp.c host/qmp.h host/plan.c host/plan.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Ihost -o $@ $< host/json.c host/qmp.c host/plan.c -lpthread
+
+# The migration test's guest: an initrd whose init prints each node's MemTotal.
+vmm-initrd: $(BUILD)/vmm/initrd.cpio.gz
+
+$(BUILD)/vmm/initrd.cpio.gz: selftests/vmm/migrate_init.c
+	@rm -rf $(BUILD)/vmm/root && mkdir -p $(BUILD)/vmm/root/dev
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $(BUILD)/vmm/root/init $<
+	@mknod $(BUILD)/vmm/root/dev/console c 5 1
+	@cd $(BUILD)/vmm/root && find . | cpio -o -H newc --quiet | gzip > ../initrd.cpio.gz
 
 # The TCG plugin that measures placement (bench/testbed/).
 testbed: deps $(BUILD)/bin/tier_access.so

@@ -46,13 +46,19 @@ if ! read -r tp tf ts 2>/dev/null < "$vm/testbed.counts"; then
 	echo "not ok - testbed: validate.sh reported nothing"
 	tp=0 tf=1 ts=0
 fi
-echo "# vmm: per-tier balloon under make qemu's QEMU, driven from the host"
-rm -f "$vm/vmm.counts"
-"$top/selftests/vmm/balloon_nodes.sh" "$vm/vmm.counts"
-if ! read -r mp mf ms 2>/dev/null < "$vm/vmm.counts"; then
-	echo "not ok - vmm: balloon_nodes.sh reported nothing"
-	mp=0 mf=1 ms=0
-fi
+echo "# vmm: per-tier balloon and tierhost under make qemu's QEMU, driven from the host"
+mp=0 mf=0 ms=0
+for t in balloon_nodes balloon_migrate tierhost_daemon; do
+	rm -f "$vm/$t.counts"
+	echo "# ===== $t.sh"
+	"$top/selftests/vmm/$t.sh" "$vm/$t.counts"
+	if read -r p f s 2>/dev/null < "$vm/$t.counts"; then
+		mp=$((mp + p)) mf=$((mf + f)) ms=$((ms + s))
+	else
+		echo "not ok - vmm: $t.sh reported nothing"
+		mf=$((mf + 1))
+	fi
+done
 
 echo "# total time $(( $(date +%s) - start ))s"
 pass=$((hp + vp + tp + mp)) fail=$((hf + vf + tf + mf)) skip=$((hs + vs + ts + ms))

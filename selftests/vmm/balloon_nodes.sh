@@ -7,92 +7,16 @@
 # without it. TAP output; the last line is "N passed, N failed, N skipped".
 #   balloon_nodes.sh [COUNTS-FILE]
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-qemu=${TIER_VM_QEMU_VMM:-$top/build/qemu-build/qemu-system-x86_64}
-tierhost=$top/build/bin/tierhost
 counts=${1-}
+. "$(dirname "$0")/lib.sh"
 fast=1024 slow=2048
-pass=0 fail=0 skip=0 n=0
-work=$(mktemp -d /tmp/tiervm.XXXXXX)
-qmp=$work/qmp
-agent=$work/share/agent
-vmpid=
-req=0
+cur=nodes
+qmp=$(vm_qmp $cur)
+agent=$(vm_agent $cur)
 
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
-note() { echo "# $*"; }
-
-finish() {
-	stop_vm
-	rm -rf "$work"
-	echo "1..$n"
-	echo "$pass passed, $fail failed, $skip skipped"
-	[ -z "$counts" ] || echo "$pass $fail $skip" > "$counts"
-	[ $fail -eq 0 ]
-	exit
-}
-
-# start_vm NAME [tier-vm options]: boot and wait for the agent
-start_vm() {
-	local name=$1 t=0
-	shift
-	rm -rf "$work/share" && mkdir -p "$agent"
-	req=0
-	log=$work/$name.serial.log
-	"$top/scripts/tier-vm" --qemu "$qemu" --fast $fast --slow $slow --cpus 2 \
-		--timeout 1500 --share "$work/share" --log "$log" --qmp "$qmp" "$@" -- \
-		"$top/scripts/tier-vm-agent" "$agent" > "$work/$name.out" 2>&1 &
-	vmpid=$!
-	while [ ! -e "$agent/ready" ]; do
-		if ! kill -0 $vmpid 2>/dev/null || [ $t -ge 3000 ]; then
-			note "$name: the VM did not come up; serial log:"
-			tail -n 20 "$log" | sed 's/^/#   /'
-			cat "$work/$name.out" | sed 's/^/#   /'
-			return 1
-		fi
-		sleep 0.1
-		t=$((t + 1))
-	done
-	note "$name: booted in $((t / 10)) s"
-}
-
-stop_vm() {
-	[ -n "$vmpid" ] || return 0
-	if kill -0 $vmpid 2>/dev/null; then
-		guest_req exit > /dev/null 2>&1 || true
-		for _ in $(seq 100); do kill -0 $vmpid 2>/dev/null || break; sleep 0.1; done
-		kill $vmpid 2>/dev/null
-		pkill -f "qmp unix:$qmp" 2>/dev/null
-	fi
-	wait $vmpid 2>/dev/null
-	# the kernel must not have warned while the test ran
-	if grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$log"; then
-		not_ok "$(basename "$log" .serial.log): kernel log clean"
-		grep -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "$log" | head -n 30 | sed 's/^/#   /'
-	else
-		ok "$(basename "$log" .serial.log): kernel log clean"
-	fi
-	vmpid=
-}
-
-# guest_req SCRIPT: run SCRIPT in the guest, print its output, return its status
-guest_req() {
-	local t=0
-	req=$((req + 1))
-	printf '%s\n' "$1" > "$agent/.req.$req"
-	mv "$agent/.req.$req" "$agent/req.$req"
-	[ "$1" = exit ] && return 0
-	while [ ! -e "$agent/rsp.$req.rc" ]; do
-		kill -0 $vmpid 2>/dev/null || { echo "the VM is gone"; return 125; }
-		[ $t -lt 6000 ] || { echo "guest request timed out"; return 124; }
-		sleep 0.1
-		t=$((t + 1))
-	done
-	cat "$agent/rsp.$req.out"
-	return "$(cat "$agent/rsp.$req.rc")"
-}
+guest_req() { vm_req "$cur" "$1"; }
+start_vm() { cur=$1; qmp=$(vm_qmp "$1"); agent=$(vm_agent "$1"); vm_start "$@" --fast $fast --slow $slow --cpus 2; }
+stop_vm() { vm_stop "$cur"; }
 
 th() { "$tierhost" "$1" -S "$qmp" "${@:2}"; }
 # node N's MemTotal in the guest, KiB
@@ -106,11 +30,6 @@ field() {
 	esac
 	th show | awk -v n="$1" -v c=$col '$2 == n {print $c}'
 }
-within() { # within A B PCT: |A - B| <= PCT% of B
-	awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100) }'
-}
-now() { date +%s.%N; }
-rate() { awk -v mib="$1" -v s="$2" -v e="$3" 'BEGIN { printf "%.1f s, %.1f MiB/s", e - s, mib / (e - s) }'; }
 
 # resize NODE SIZE-MIB MiB-CHANGED LABEL: set, wait, check MemTotal of both nodes
 resize() {
@@ -132,9 +51,7 @@ resize() {
 	[ "$(field $node stalled)" = no ] || { note "node $node stalled"; return 1; }
 }
 
-[ -x "$qemu" ] || { echo "balloon_nodes: $qemu missing (run: make qemu)" >&2; exit 1; }
-[ -x "$tierhost" ] || { echo "balloon_nodes: $tierhost missing (run: make host-tools)" >&2; exit 1; }
-trap finish EXIT
+need_tools
 
 note "per-node balloon: fast $fast MiB (node 0), slow $slow MiB (node 1), $(basename "$qemu")"
 start_vm nodes --balloon-nodes || { not_ok "boot with x-node-targets=on"; exit; }
