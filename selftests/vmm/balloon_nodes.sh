@@ -103,7 +103,7 @@ workload() {
 		(while [ ! -e /tmp/stop ]; do
 			if [ "$(sha256sum /dev/shm/data | cut -d" " -f1)" = "$(cat /tmp/sum)" ]; then echo ok; else echo BAD; fi
 		done > /tmp/verify 2>&1) > /dev/null 2>&1 &
-		echo started' || return 1
+		echo started' > /dev/null || return 1
 	t0=$(now)
 	th set --fast $((fast - 256))M --slow $((slow - 512))M && th wait --timeout 600 || return 1
 	th set --fast ${fast}M --slow ${slow}M && th wait --timeout 600 || return 1
@@ -143,12 +143,12 @@ check "legacy balloon command splits in proportion to node size" legacy_split
 # Bad input: a clear error and nothing changed.
 bad() { # bad ARGS-JSON EXPECTED-MESSAGE
 	local before after out
-	before=$(th show) || return 1
+	before=$(th show | awk '{print $2, $6}') || return 1
 	if out=$(th qmp x-balloon-nodes "$1" 2>&1); then
 		note "accepted: $1"
 		return 1
 	fi
-	after=$(th show)
+	after=$(th show | awk '{print $2, $6}')
 	note "$1 -> $out"
 	echo "$out" | grep -q "$2" && [ "$before" = "$after" ]
 }
@@ -176,13 +176,13 @@ check "HMP: balloon_node and info balloon_nodes" hmp
 
 events() {
 	local out
-	th watch -n 1 --timeout 120 > "$work/events" &
+	"$tierhost" watch -S "$(vm_events_qmp $cur)" --timeout 20 > "$work/events" &
 	local w=$!
 	sleep 1
 	th set --slow $((slow - 64))M || return 1
 	wait $w
 	out=$(cat "$work/events")
-	note "event: $out"
+	note "events: $(echo $out)"
 	th wait --timeout 600 && th set --slow ${slow}M && th wait --timeout 600 &&
 	echo "$out" | grep -q "node 1 target $((slow - 64))"
 }

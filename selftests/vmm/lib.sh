@@ -6,7 +6,7 @@ qemu=${TIER_VM_QEMU_VMM:-$top/build/qemu-build/qemu-system-x86_64}
 tierhost=$top/build/bin/tierhost
 pass=0 fail=0 skip=0 n=0
 work=$(mktemp -d /tmp/tiervm.XXXXXX)
-declare -A vm_pid vm_req_no
+declare -A vm_pid
 
 ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
@@ -19,6 +19,8 @@ within() { # within A B PCT: |A - B| <= PCT% of B
 rate() { awk -v mib="$1" -v s="$2" -v e="$3" 'BEGIN { printf "%.1f s, %.1f MiB/s", e - s, mib / (e - s) }'; }
 
 vm_qmp() { echo "$work/$1.qmp"; }
+# a second socket for a client that stays connected (QEMU serves one per socket)
+vm_events_qmp() { echo "$work/$1.events.qmp"; }
 vm_agent() { echo "$work/$1/share/agent"; }
 
 # vm_start NAME [tier-vm options]: boot and wait for the guest's agent
@@ -27,9 +29,9 @@ vm_start() {
 	shift
 	agent=$(vm_agent "$name")
 	rm -rf "$work/$name" && mkdir -p "$agent"
-	vm_req_no[$name]=0
 	"$top/scripts/tier-vm" --qemu "$qemu" --timeout 1500 --share "$work/$name/share" \
-		--log "$work/$name.serial.log" --qmp "$(vm_qmp "$name")" "$@" -- \
+		--log "$work/$name.serial.log" --qmp "$(vm_qmp "$name")" \
+		--qmp "$work/$name.events.qmp" "$@" -- \
 		"$top/scripts/tier-vm-agent" "$agent" > "$work/$name.out" 2>&1 &
 	vm_pid[$name]=$!
 	while [ ! -e "$agent/ready" ]; do
@@ -49,8 +51,8 @@ vm_start() {
 vm_req() {
 	local name=$1 agent t=0 r
 	agent=$(vm_agent "$name")
-	r=$((vm_req_no[$name] + 1))
-	vm_req_no[$name]=$r
+	# numbered by the files, not a variable: callers run in subshells
+	r=$(( $(find "$agent" -maxdepth 1 -name 'req.*' | wc -l) + 1 ))
 	printf '%s\n' "$2" > "$agent/.req.$r"
 	mv "$agent/.req.$r" "$agent/req.$r"
 	[ "$2" = exit ] && return 0
