@@ -76,7 +76,7 @@ static void usage(FILE *f)
 "      --step-min SIZE   daemon: skip smaller changes [32M]\n"
 "      --dry-run         daemon: print the plan, change nothing\n"
 "  -h, --help            this text\n"
-"SIZE is in bytes unless suffixed with K, M, G or T (powers of 1024).\n"
+"SIZE is in bytes unless suffixed with K, M, G or T (powers of 1024).\n""QEMU serves one client per QMP socket: give watch and daemon their own socket.\n"
 "Exit status: 0 ok, 1 error, 2 usage, 3 wait timed out.\n");
 }
 
