@@ -208,10 +208,8 @@ static int cmd_show(bool as_json)
 {
 	int rc = 0;
 
-	if (!as_json)
-		printf("%-12s %4s %4s %-10s %8s %8s %8s %9s %8s %9s %7s\n", "vm", "node",
-		       "tier", "memdev", "size", "target", "actual", "discarded",
-		       "resident", "supported", "stalled");
+	bool header = as_json;
+
 	for (int i = 0; i < nr_vms; i++) {
 		struct node nodes[MAX_NODES];
 		struct json *raw = NULL;
@@ -220,6 +218,12 @@ static int cmd_show(bool as_json)
 		if (n < 0) {
 			rc = 1;
 			continue;
+		}
+		if (!header) {
+			printf("%-12s %4s %4s %-10s %8s %8s %8s %9s %8s %9s %7s\n", "vm",
+			       "node", "tier", "memdev", "size", "target", "actual",
+			       "discarded", "resident", "supported", "stalled");
+			header = true;
 		}
 		for (int k = 0; k < n; k++) {
 			struct node *nd = &nodes[k];
