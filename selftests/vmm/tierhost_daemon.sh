@@ -58,9 +58,9 @@ check "daemon: the VM using memory gets the fast budget, within budget and rate"
 vm_req a 'rm /dev/shm/use' > /dev/null
 vm_req b 'mount -o remount,size=900M /dev/shm && head -c 650M /dev/zero > /dev/shm/use && echo used' > /dev/null
 follows_b() {
-	daemon 30 "$work/round2" || { cat "$work/round2"; return 1; }
+	daemon 15 "$work/round2" || { cat "$work/round2"; return 1; }
 	check_rounds "$work/round2" || return 1
-	note "after 30 more rounds: a $(last a "$work/round2") MiB, b $(last b "$work/round2") MiB"
+	note "after 15 more rounds: a $(last a "$work/round2") MiB, b $(last b "$work/round2") MiB"
 	[ "$(last b "$work/round2")" -gt "$(last a "$work/round2")" ]
 }
 check "daemon: the allocation follows the demand to the other VM" follows_b
