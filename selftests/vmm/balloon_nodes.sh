@@ -31,6 +31,15 @@ field() {
 	th show | awk -v n="$1" -v c=$col '$2 == n {print $c}'
 }
 
+wait_actual() { # wait_actual NODE MIB SECONDS
+	for _ in $(seq $(($3 * 2))); do
+		[ "$(field "$1" actual)" = "$2" ] && return 0
+		sleep 0.5
+	done
+	note "node $1 actual $(field "$1" actual) MiB after $3 s, want $2"
+	return 1
+}
+
 # resize NODE SIZE-MIB MiB-CHANGED LABEL: set, wait, check MemTotal of both nodes
 resize() {
 	local node=$1 size=$2 label=$4 other=$((1 - $1))
@@ -189,19 +198,33 @@ events() {
 }
 check "BALLOON_NODE_CHANGE event on a change" events
 
+# A target the guest cannot reach (node 0 filled with anonymous memory and
+# no swap) is reported as stalled, and completes once the memory is free.
+stalled() {
+	local i st=no
+	guest_req "nohup $top/build/bin/ballast -N 0 -R 64 -r /tmp/ballast.ready > /tmp/ballast.log 2>&1 &
+		echo \$! > /tmp/ballast.pid
+		for i in \$(seq 600); do [ -e /tmp/ballast.ready ] && break; sleep 0.5; done
+		[ -e /tmp/ballast.ready ]" > /dev/null || return 1
+	th set --fast 512M || return 1
+	for i in $(seq 120); do
+		st=$(field 0 stalled)
+		[ "$st" = yes ] && break
+		sleep 0.5
+	done
+	note "node 0 with ballast: target $(field 0 target), actual $(field 0 actual) MiB, stalled $st"
+	[ "$st" = yes ] && [ "$(field 0 actual)" -gt 512 ] || return 1
+	guest_req 'kill $(cat /tmp/ballast.pid); sleep 1' > /dev/null
+	wait_actual 0 512 300 && [ "$(field 0 stalled)" = no ] &&
+	th set --fast ${fast}M && th wait --timeout 600
+}
+check "stalled: a target the guest cannot reach is reported, then completes" stalled
+
 # Demeter follows the fast tier's size: shrinking it makes Demeter demote
 # so that the balloon can take its pages; growing it lets it promote more.
 stat() { grep -o "$1=[0-9]*" <<< "$2" | cut -d= -f2; }
 fast_pages() { # pages of the hot-set workload on node 0
 	guest_req 'awk "/anon/ { for (i = 1; i <= NF; i++) if (\$i ~ /^N0=/) n += substr(\$i, 4) } END { print n + 0 }" /proc/$(cat /tmp/hs.pid)/numa_maps'
-}
-wait_actual() { # wait_actual NODE MIB SECONDS
-	for _ in $(seq $(($3 * 2))); do
-		[ "$(field "$1" actual)" = "$2" ] && return 0
-		sleep 0.5
-	done
-	note "node $1 actual $(field "$1" actual) MiB after $3 s, want $2"
-	return 1
 }
 demeter_follows() {
 	local st0 st1 st2 n0 n1 n2 t0 t1
