@@ -9,6 +9,7 @@
  *   tierhost watch -S SOCK [--count N] [--timeout SEC]
  *   tierhost qmp   -S SOCK COMMAND [ARGUMENTS-JSON]
  *   tierhost daemon -S [NAME=]SOCK... --budget SIZE --min SIZE [...]
+ *   tierhost topology --fast SIZE --slow SIZE [...] > vm.cfg
  */
 #include <errno.h>
 #include <getopt.h>
@@ -59,6 +60,9 @@ static void usage(FILE *f)
 "  daemon  share a fast-memory budget among VMs by their demand (host/plan.h):\n"
 "          each gets --min, the rest goes by demand (guest memory in use,\n"
 "          from balloon statistics, plus --headroom), rate-limited\n"
+"  topology  print a QEMU -readconfig file for a tiered VM: fast node with the\n"
+"          CPUs, CPU-less slow node, HMAT latencies and bandwidths, each tier's\n"
+"          backend optionally bound to a host node, the per-node balloon\n"
 "\n"
 "Options:\n"
 "  -S, --vm [NAME=]SOCK  a VM's QMP unix socket (repeatable; show takes many)\n"
@@ -75,6 +79,10 @@ static void usage(FILE *f)
 "      --headroom PCT    daemon: wanted fast memory = demand + PCT%% [10]\n"
 "      --step-min SIZE   daemon: skip smaller changes [32M]\n"
 "      --dry-run         daemon: print the plan, change nothing\n"
+"      --cpus N          topology: vCPUs on the fast node [2]\n"
+"      --fast-host N, --slow-host N  topology: bind the tier to host node N\n"
+"      --fast-latency NS, --slow-latency NS  topology: HMAT latency [80, 300]\n"
+"      --fast-bandwidth SIZE, --slow-bandwidth SIZE  topology: per second [20G, 5G]\n"
 "  -h, --help            this text\n"
 "SIZE is in bytes unless suffixed with K, M, G or T (powers of 1024).\n""QEMU serves one client per QMP socket: give watch and daemon their own socket.\n"
 "Exit status: 0 ok, 1 error, 2 usage, 3 wait timed out.\n");
@@ -518,6 +526,54 @@ static int cmd_daemon(struct daemon_cfg *dc)
 	}
 }
 
+struct topology {
+	uint64_t size[2];		/* fast, slow */
+	long host[2];			/* -1: not bound */
+	unsigned long latency[2];	/* ns */
+	uint64_t bandwidth[2];		/* bytes per second */
+	unsigned long cpus;
+};
+
+static int cmd_topology(struct topology *t)
+{
+	static const char *const name[2] = { "tier-fast", "tier-slow" };
+
+	for (int i = 0; i < 2; i++) {
+		if (!t->size[i])
+			die_usage("topology needs --fast SIZE and --slow SIZE%s", "");
+		if (t->size[i] % (1 << 20))
+			die_usage("topology: tier sizes must be whole MiB%s", "");
+	}
+	printf("# A tiered VM (tierhost topology): node 0 is the fast tier with the\n"
+	       "# CPUs, node 1 the slow tier without CPUs; HMAT makes node 1 a lower\n"
+	       "# memory tier. Use: qemu-system-x86_64 -readconfig FILE -kernel ...\n\n");
+	printf("[machine]\n  type = \"q35\"\n  hmat = \"on\"\n\n");
+	printf("[memory]\n  size = \"%" PRIu64 "M\"\n\n", (t->size[0] + t->size[1]) >> 20);
+	printf("[smp-opts]\n  cpus = \"%lu\"\n\n", t->cpus);
+	for (int i = 0; i < 2; i++) {
+		printf("[object \"%s\"]\n  qom-type = \"memory-backend-ram\"\n  size = \"%" PRIu64
+		       "M\"\n", name[i], t->size[i] >> 20);
+		if (t->host[i] >= 0)
+			printf("  host-nodes.0 = \"%ld\"\n  policy = \"bind\"\n", t->host[i]);
+		printf("\n");
+	}
+	printf("[numa]\n  type = \"node\"\n  nodeid = \"0\"\n  cpus = \"0-%lu\"\n"
+	       "  memdev = \"%s\"\n  initiator = \"0\"\n\n", t->cpus - 1, name[0]);
+	printf("[numa]\n  type = \"node\"\n  nodeid = \"1\"\n  memdev = \"%s\"\n"
+	       "  initiator = \"0\"\n\n", name[1]);
+	for (int i = 0; i < 2; i++) {
+		printf("[numa]\n  type = \"hmat-lb\"\n  initiator = \"0\"\n  target = \"%d\"\n"
+		       "  hierarchy = \"memory\"\n  data-type = \"access-latency\"\n"
+		       "  latency = \"%lu\"\n\n", i, t->latency[i]);
+		printf("[numa]\n  type = \"hmat-lb\"\n  initiator = \"0\"\n  target = \"%d\"\n"
+		       "  hierarchy = \"memory\"\n  data-type = \"access-bandwidth\"\n"
+		       "  bandwidth = \"%" PRIu64 "M\"\n\n", i, t->bandwidth[i] >> 20);
+	}
+	printf("[device \"balloon0\"]\n  driver = \"virtio-balloon-pci\"\n"
+	       "  x-node-targets = \"on\"\n");
+	return 0;
+}
+
 static int cmd_qmp(const char *qcmd, const char *args)
 {
 	char err[256], perr[128];
@@ -565,6 +621,13 @@ int main(int argc, char **argv)
 		{ "headroom", required_argument, NULL, 'H' },
 		{ "step-min", required_argument, NULL, 'k' },
 		{ "dry-run", no_argument, NULL, 'd' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "fast-host", required_argument, NULL, 1000 },
+		{ "slow-host", required_argument, NULL, 1001 },
+		{ "fast-latency", required_argument, NULL, 1002 },
+		{ "slow-latency", required_argument, NULL, 1003 },
+		{ "fast-bandwidth", required_argument, NULL, 1004 },
+		{ "slow-bandwidth", required_argument, NULL, 1005 },
 		{ }
 	};
 	struct target targets[MAX_NODES + 2];
@@ -577,6 +640,10 @@ int main(int argc, char **argv)
 		.interval_ms = 2000, .min = 256ULL << 20,
 	};
 	unsigned long rate = 128, v;
+	struct topology topo = {
+		.host = { -1, -1 }, .latency = { 80, 300 },
+		.bandwidth = { 20ULL << 30, 5ULL << 30 }, .cpus = 2,
+	};
 	const char *cmd;
 	char *end;
 
@@ -658,12 +725,45 @@ int main(int argc, char **argv)
 		case 'd':
 			dc.dry_run = true;
 			break;
+		case 'c':
+		case 1000:
+		case 1001:
+		case 1002:
+		case 1003:
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || errno || optarg[0] == '-' ||
+			    ((c == 'c' || c >= 1002) && !v) || v > (c == 'c' ? 288 : 1000000))
+				die_usage("bad value '%s'", optarg);
+			if (c == 'c')
+				topo.cpus = v;
+			else if (c < 1002)
+				topo.host[c - 1000] = v;
+			else
+				topo.latency[c - 1002] = v;
+			break;
+		case 1004:
+		case 1005:
+			if (parse_size(optarg, &topo.bandwidth[c - 1004]) ||
+			    topo.bandwidth[c - 1004] < (1 << 20))
+				die_usage("bad bandwidth '%s'", optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		default:
 			exit(2);
 		}
+	}
+	if (!strcmp(cmd, "topology")) {
+		if (nr_vms || optind < argc)
+			die_usage("topology takes no VM and no arguments%s", "");
+		for (int i = 0; i < nr_targets; i++) {
+			if (targets[i].node >= 0)
+				die_usage("topology takes --fast and --slow, not --node%s", "");
+			topo.size[targets[i].tier] = targets[i].size;
+		}
+		return cmd_topology(&topo);
 	}
 	if (!nr_vms)
 		die_usage("no VM given (-S SOCK)%s", "");

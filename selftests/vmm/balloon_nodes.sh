@@ -63,6 +63,28 @@ resize() {
 need_tools
 
 note "per-node balloon: fast $fast MiB (node 0), slow $slow MiB (node 1), $(basename "$qemu")"
+
+# tierhost topology: a -readconfig file QEMU takes as the tiered machine
+topology() {
+	local out mem sock=$work/topo.qmp
+	"$tierhost" topology --fast ${fast}M --slow ${slow}M --cpus 2 --fast-host 0 \
+		--slow-latency 250 > "$work/topo.cfg" || return 1
+	"$qemu" -readconfig "$work/topo.cfg" -S -display none -nodefaults \
+		-qmp unix:"$sock",server=on,wait=off > "$work/topo.out" 2>&1 &
+	local pid=$!
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+	out=$("$tierhost" qmp -S "$sock" human-monitor-command '{"command-line":"info numa"}')
+	mem=$("$tierhost" qmp -S "$sock" query-memdev)
+	"$tierhost" show -S "$sock" | sed 's/^/#   /'
+	"$tierhost" qmp -S "$sock" quit > /dev/null
+	wait $pid
+	sed 's/^/#   /' "$work/topo.out"
+	note "info numa: $out"
+	echo "$out" | grep -q 'node 0 cpus: 0 1\\u000d\\u000anode 0 size: 1024 MB' &&
+	echo "$out" | grep -q 'node 1 cpus:\\u000d\\u000anode 1 size: 2048 MB' &&
+	echo "$mem" | grep -q '"host-nodes":\[0\],"size":1073741824,"merge":true,"dump":true,"policy":"bind","id":"tier-fast"'
+}
+check "tierhost topology: QEMU takes the config as a two-tier machine (CPUs on the fast node, host binding)" topology
 # each tier's backend bound to a host node (this host may have only node 0)
 start_vm nodes --balloon-nodes --fast-host 0 --slow-host 0 || { not_ok "boot with x-node-targets=on"; exit; }
 
