@@ -46,6 +46,8 @@ TIER_PARAM(u32, merge_epochs, 3, 0, 1000, "epochs cold neighbours wait before me
 TIER_PARAM(u32, fast_pct, 90, 1, 100, "share of the fast tier the hot set may fill");
 TIER_PARAM(u32, demote_wmark_pct, 2, 0, 50, "demote coldest when fast free falls below");
 TIER_PARAM(u32, max_pages_epoch, 16384, 0, 1048576, "pages moved per epoch (0: none)");
+TIER_PARAM(u32, demand_freq, 1, 1, 1000000,
+	   "ranges this hot (accesses per 2 MiB) are the demand told to the host");
 
 struct demeter_stats {
 	u64 ranges;		/* gauge, kept by deltas */
@@ -94,6 +96,7 @@ u32 epoch_no;
 u64 last_epoch_ns;
 u64 hot_bytes_now;
 u64 hot_thresh;		/* accesses per granule of the hot set's coldest */
+u64 warm_pages[RT_MAX_TREES];	/* resident pages of ranges at demand_freq */
 s32 cold_list[MAX_COLD];	/* this epoch's coldest ranges with fast pages */
 
 /*
@@ -682,8 +685,10 @@ __noinline int epoch(u32 t)
 	struct walk_ctx wc = { .t = t };
 	struct plan_ctx pc = { .t = t };
 	struct search_ctx sc = { .pc = &pc };
-	u64 fast_cap, fast_now;
+	u64 fast_cap, fast_now, hot_pages;
 
+	if (t < RT_MAX_TREES)
+		warm_pages[t] = 0;
 	if (!tr || !tr->pid)
 		return 0;
 	pc.pid = tr->pid;
@@ -740,6 +745,18 @@ __noinline int epoch(u32 t)
 	tier_stat_add(hot_bytes, (s64)(pc.pages * 4096) - (s64)hot_bytes_now);
 	hot_bytes_now = pc.pages * 4096;
 
+	/* what this target would use of the fast tier: its warm ranges */
+	if (t < RT_MAX_TREES) {
+		hot_pages = pc.pages;
+		pc.thresh = demand_freq;
+		pc.pages = 0;
+		pc.cur = tr->head;
+		bpf_loop(RT_MAX_RANGES, count_hot_step, &pc, 0);
+		warm_pages[t] = pc.pages;
+		pc.thresh = sc.lo;
+		pc.pages = hot_pages;
+	}
+
 	/* the coldest ranges with fast pages, coldest first */
 	bpf_loop(MAX_COLD, pick_cold_step, &sc, 0);
 	bpf_loop(MAX_COLD, unpick_step, &pc, 0);
@@ -760,6 +777,22 @@ __noinline int epoch(u32 t)
 	return 0;
 }
 
+/*
+ * Tell the host how large a fast tier the warm ranges would need at
+ * fast_pct (a per-node balloon reports it; the host may grow the tier).
+ */
+static void publish_demand(void)
+{
+	u64 pages = 0;
+	u32 t;
+
+	if (fast_nid < 0)
+		return;
+	for (t = 0; t < RT_MAX_TREES; t++)
+		pages += warm_pages[t];
+	bpf_tier_node_set_demand(fast_nid, pages * 100 / fast_pct);
+}
+
 void BPF_STRUCT_OPS_SLEEPABLE(demeter_tick)
 {
 	u64 now = bpf_ktime_get_ns();
@@ -775,6 +808,7 @@ void BPF_STRUCT_OPS_SLEEPABLE(demeter_tick)
 	tier_stat_inc(epochs);
 	for (t = 0; t < RT_MAX_TREES; t++)
 		epoch(t);
+	publish_demand();
 }
 
 /* The host resized the fast tier: re-plan at the next tick. */

@@ -27,6 +27,7 @@ s32 bpf_tier_demotion_target(s32 nid) __ksym;
 u64 bpf_tier_node_capacity(s32 nid) __ksym;
 u64 bpf_tier_node_usable(s32 nid) __ksym;
 u64 bpf_tier_node_ballooned(s32 nid) __ksym;
+int bpf_tier_node_set_demand(s32 nid, u64 pages) __ksym;
 u64 bpf_tier_node_free(s32 nid) __ksym;
 u64 bpf_tier_node_room(s32 nid) __ksym;
 bool bpf_tier_is_target(s32 pid) __ksym;
