@@ -3,8 +3,10 @@
  * tierhost's daemon rule: share a host's fast-memory budget among VMs.
  *
  * Each VM i has a fast tier of at most F_i bytes (its fast node), a
- * guaranteed minimum g_i = min(min_i, F_i) and a demand d_i (bytes the
- * guest uses). It wants w_i = clamp(d_i * (100 + headroom) / 100, g_i, F_i).
+ * guaranteed minimum g_i = min(min_i, F_i) and a demand d_i: the fast
+ * memory the guest's tiering policy asks for (guest-demand of the fast
+ * node in the balloon statistics: Demeter's warm ranges), else the bytes
+ * the guest uses. It wants w_i = clamp(d_i * (100 + headroom) / 100, g_i, F_i).
  * Every VM gets g_i; the rest of the budget, R = B - sum g_i, goes to the
  * extra wants e_i = w_i - g_i: all of them if they fit, else in proportion
  * to e_i. What is left after every want is met is spread evenly over the

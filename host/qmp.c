@@ -99,6 +99,7 @@ struct qmp *qmp_open(const char *path, int timeout_ms, char *err, size_t errlen)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct qmp *q;
 	struct json *j, *r;
+	long long deadline;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "%s: socket path too long", path);
@@ -116,10 +117,19 @@ struct qmp *qmp_open(const char *path, int timeout_ms, char *err, size_t errlen)
 		qmp_close(q);
 		return NULL;
 	}
-	j = read_msg(q, now_ms() + timeout_ms, err, errlen);
-	if (!j || !json_get(j, "QMP")) {
-		if (j)
+	/*
+	 * QEMU may first flush what it queued for the socket's previous
+	 * client (an event emitted as that client left): skip it.
+	 */
+	deadline = now_ms() + timeout_ms;
+	while ((j = read_msg(q, deadline, err, errlen)) && !json_get(j, "QMP")) {
+		if (!json_get(j, "event") && !json_get(j, "return") && !json_get(j, "error")) {
 			snprintf(err, errlen, "%s: no QMP greeting", path);
+			break;
+		}
+		json_free(j);
+	}
+	if (!j || !json_get(j, "QMP")) {
 		json_free(j);
 		qmp_close(q);
 		return NULL;

@@ -37,6 +37,8 @@ struct node {
 	unsigned int id;
 	bool has_cpus, supported, stalled;
 	uint64_t size, target, actual, discarded, resident, skipped;
+	/* from the guest's balloon statistics; -1 until it reports them */
+	int64_t guest_free, guest_total, guest_demand;
 	char memdev[64];
 };
 
@@ -58,8 +60,9 @@ static void usage(FILE *f)
 "  qmp     run one QMP command, print its return value as JSON\n"
 "          (tierhost qmp -S SOCK COMMAND ['{ARGUMENTS}'])\n"
 "  daemon  share a fast-memory budget among VMs by their demand (host/plan.h):\n"
-"          each gets --min, the rest goes by demand (guest memory in use,\n"
-"          from balloon statistics, plus --headroom), rate-limited\n"
+"          each gets --min, the rest goes by demand (the fast memory the\n"
+"          guest's tiering policy asks for, else the guest's memory in use,\n"
+"          from balloon statistics; plus --headroom), rate-limited\n"
 "  topology  print a QEMU -readconfig file for a tiered VM: fast node with the\n"
 "          CPUs, CPU-less slow node, HMAT latencies and bandwidths, each tier's\n"
 "          backend optionally bound to a host node, the per-node balloon\n"
@@ -199,6 +202,12 @@ static int query_nodes(struct vm *vm, struct node *nodes, struct json **raw)
 		}
 		nd->id = id;
 		snprintf(nd->memdev, sizeof(nd->memdev), "%s", memdev);
+		if (!json_i64(json_get(e, "guest-free"), &nd->guest_free))
+			nd->guest_free = -1;
+		if (!json_i64(json_get(e, "guest-total"), &nd->guest_total))
+			nd->guest_total = -1;
+		if (!json_i64(json_get(e, "guest-demand"), &nd->guest_demand))
+			nd->guest_demand = -1;
 	}
 	if (raw)
 		*raw = r;
@@ -228,21 +237,24 @@ static int cmd_show(bool as_json)
 			continue;
 		}
 		if (!header) {
-			printf("%-12s %4s %4s %-10s %8s %8s %8s %9s %8s %9s %7s\n", "vm",
+			printf("%-12s %4s %4s %-10s %8s %8s %8s %9s %8s %9s %7s %6s\n", "vm",
 			       "node", "tier", "memdev", "size", "target", "actual",
-			       "discarded", "resident", "supported", "stalled");
+			       "discarded", "resident", "supported", "stalled", "demand");
 			header = true;
 		}
 		for (int k = 0; k < n; k++) {
 			struct node *nd = &nodes[k];
+			char demand[24] = "-";
 
 			if (as_json)
 				continue;
+			if (nd->guest_demand >= 0)
+				snprintf(demand, sizeof(demand), "%" PRId64, nd->guest_demand >> 20);
 			printf("%-12s %4u %4s %-10s %8" PRIu64 " %8" PRIu64 " %8" PRIu64
-			       " %9" PRIu64 " %8" PRIu64 " %9s %7s\n", vms[i].name, nd->id,
+			       " %9" PRIu64 " %8" PRIu64 " %9s %7s %6s\n", vms[i].name, nd->id,
 			       tier_name(nd), nd->memdev, nd->size >> 20, nd->target >> 20,
 			       nd->actual >> 20, nd->discarded >> 20, nd->resident >> 20,
-			       nd->supported ? "yes" : "no", nd->stalled ? "yes" : "no");
+			       nd->supported ? "yes" : "no", nd->stalled ? "yes" : "no", demand);
 		}
 		if (as_json) {
 			/* one line per VM: {"vm": NAME, "nodes": [...]} from QMP's fields */
@@ -257,11 +269,18 @@ static int cmd_show(bool as_json)
 				       "\"node-size\":%" PRIu64 ",\"target\":%" PRIu64
 				       ",\"actual\":%" PRIu64 ",\"host-discarded\":%" PRIu64
 				       ",\"discard-skipped\":%" PRIu64 ",\"host-resident\":%" PRIu64
-				       ",\"guest-supported\":%s,\"stalled\":%s}", k ? "," : "",
+				       ",\"guest-supported\":%s,\"stalled\":%s", k ? "," : "",
 				       nd->id, tier_name(nd), nd->memdev, nd->size, nd->target,
 				       nd->actual, nd->discarded, nd->skipped, nd->resident,
 				       nd->supported ? "true" : "false",
 				       nd->stalled ? "true" : "false");
+				if (nd->guest_free >= 0)
+					printf(",\"guest-free\":%" PRId64, nd->guest_free);
+				if (nd->guest_total >= 0)
+					printf(",\"guest-total\":%" PRId64, nd->guest_total);
+				if (nd->guest_demand >= 0)
+					printf(",\"guest-demand\":%" PRId64, nd->guest_demand);
+				printf("}");
 			}
 			printf("]}\n");
 			json_free(raw);
@@ -433,6 +452,7 @@ static int cmd_daemon(struct daemon_cfg *dc)
 {
 	struct plan_vm pv[MAX_VMS];
 	int fast_node[MAX_VMS];
+	const char *src[MAX_VMS];
 	char err[256];
 	double start = now_s();
 	long round = 0;
@@ -456,7 +476,7 @@ static int cmd_daemon(struct daemon_cfg *dc)
 	       "-%" PRIu64 " MiB per %u ms\n", dc->plan.budget >> 20, dc->min >> 20,
 	       dc->plan.headroom, dc->plan.min_step >> 20, dc->plan.max_step >> 20,
 	       dc->interval_ms);
-	printf("# time vm demand want ideal target actual next (MiB)\n");
+	printf("# time vm demand want ideal target actual next (MiB) source\n");
 	for (;;) {
 		uint64_t sum = 0;
 
@@ -487,10 +507,24 @@ static int cmd_daemon(struct daemon_cfg *dc)
 				pv[i].actual = nodes[k].actual;
 			}
 			pv[i].min = dc->min;
-			pv[i].demand = guest_demand(&vms[i]);
+			/* the guest's policy knows its hot set; else its memory in use */
+			src[i] = NULL;
+			for (k = 0; k < n; k++) {
+				if (nodes[k].id == (unsigned int)fast_node[i] &&
+				    nodes[k].guest_demand >= 0) {
+					src[i] = "policy";
+					pv[i].demand = nodes[k].guest_demand;
+				}
+			}
+			if (!src[i]) {
+				src[i] = "used";
+				pv[i].demand = guest_demand(&vms[i]);
+			}
 			/* no statistics yet: ask for what it has */
-			if (!pv[i].demand)
+			if (!strcmp(src[i], "used") && !pv[i].demand) {
+				src[i] = "none";
 				pv[i].demand = pv[i].target;
+			}
 		}
 		if (plan_compute(pv, nr_vms, &dc->plan)) {
 			fprintf(stderr, "tierhost: the minimums (%d x %" PRIu64 " MiB) exceed the "
@@ -503,9 +537,9 @@ static int cmd_daemon(struct daemon_cfg *dc)
 			struct json *r;
 
 			printf("%.1f %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-			       " %" PRIu64 "\n", now_s() - start, vms[i].name, pv[i].demand >> 20,
+			       " %" PRIu64 " %s\n", now_s() - start, vms[i].name, pv[i].demand >> 20,
 			       pv[i].want >> 20, pv[i].ideal >> 20, pv[i].target >> 20,
-			       pv[i].actual >> 20, pv[i].next >> 20);
+			       pv[i].actual >> 20, pv[i].next >> 20, src[i]);
 			sum += pv[i].next;
 			if (dc->dry_run || pv[i].next == pv[i].target)
 				continue;

@@ -93,7 +93,45 @@ struct fake {
 	char path[108];
 	int lfd;
 	bool silent;		/* never answer the test command */
+	bool vm;		/* answer like a tiered VM (daemon test) */
+	bool stale;		/* an event and a reply before the greeting */
+	long demand_mib;	/* vm: fast node's guest-demand; < 0: none */
+	char set_args[512];	/* vm: the last x-balloon-nodes request */
 };
+
+/* A VM with a 1 GiB fast node at 512 MiB and 100 MiB of memory in use. */
+static void fake_vm_answer(struct fake *f, int fd, const char *req, unsigned long n)
+{
+	char demand[64] = "";
+
+	if (strstr(req, "x-query-balloon-nodes")) {
+		if (f->demand_mib >= 0)
+			snprintf(demand, sizeof(demand), ", \"guest-demand\": %llu",
+				 (unsigned long long)f->demand_mib << 20);
+		dprintf(fd, "{\"return\": [{\"node\": 0, \"pxm\": 0, \"memdev\": \"m0\", "
+			"\"with-cpus\": true, \"node-size\": 1073741824, \"target\": 536870912, "
+			"\"actual\": 536870912, \"host-discarded\": 0, \"discard-skipped\": 0, "
+			"\"host-resident\": 0, \"guest-supported\": true, \"stalled\": false, "
+			"\"guest-free\": 1048576, \"guest-total\": 536870912%s}, "
+			"{\"node\": 1, \"pxm\": 1, \"memdev\": \"m1\", \"with-cpus\": false, "
+			"\"node-size\": 2147483648, \"target\": 2147483648, \"actual\": 2147483648, "
+			"\"host-discarded\": 0, \"discard-skipped\": 0, \"host-resident\": 0, "
+			"\"guest-supported\": true, \"stalled\": false}], \"id\": %lu}\r\n",
+			demand, n);
+	} else if (strstr(req, "\"qom-get\"")) {
+		dprintf(fd, "{\"return\": {\"last-update\": 1, \"stats\": {"
+			"\"stat-total-memory\": 2147483648, \"stat-available-memory\": 2042626048}}, "
+			"\"id\": %lu}\r\n", n);
+	} else {
+		if (strstr(req, "x-balloon-nodes")) {
+			size_t k = strnlen(req, sizeof(f->set_args) - 1);
+
+			memcpy(f->set_args, req, k);
+			f->set_args[k] = 0;
+		}
+		dprintf(fd, "{\"return\": {}, \"id\": %lu}\r\n", n);
+	}
+}
 
 static void *fake_qmp(void *arg)
 {
@@ -105,6 +143,10 @@ static void *fake_qmp(void *arg)
 	if (fd < 0)
 		return NULL;
 	in = fdopen(dup(fd), "r");
+	/* what QEMU queued for the previous client can come first */
+	if (f->stale)
+		dprintf(fd, "{\"timestamp\": {}, \"event\": \"BALLOON_NODE_CHANGE\", \"data\": {}}\r\n"
+			"{\"return\": {}, \"id\": 77}\r\n");
 	dprintf(fd, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
 	while (fgets(buf, sizeof(buf), in)) {
 		char *id = strstr(buf, "\"id\":");
@@ -114,6 +156,8 @@ static void *fake_qmp(void *arg)
 			dprintf(fd, "{\"return\": {}, \"id\": %lu}\r\n", n);
 		} else if (f->silent) {
 			continue;
+		} else if (f->vm) {
+			fake_vm_answer(f, fd, buf, n);
 		} else if (strstr(buf, "\"fails\"")) {
 			dprintf(fd, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Node 9 is not a NUMA node\"}, \"id\": %lu}\r\n", n);
 		} else {
@@ -175,6 +219,26 @@ TEST(qmp_client)
 	unlink(f.path);
 }
 
+TEST(qmp_greeting_after_stale_output)
+{
+	struct fake f = { .stale = true };
+	char err[256];
+	pthread_t t;
+	struct qmp *q;
+	struct json *r;
+
+	fake_start(&f, &t);
+	q = qmp_open(f.path, 5000, err, sizeof(err));
+	ASSERT_NE(NULL, q) TH_LOG("%s", err);
+	r = qmp_call(q, "x-query-balloon-nodes", NULL, 5000, err, sizeof(err));
+	ASSERT_NE(NULL, r) TH_LOG("%s", err);
+	json_free(r);
+	qmp_close(q);
+	pthread_join(t, NULL);
+	close(f.lfd);
+	unlink(f.path);
+}
+
 TEST(qmp_timeout_and_no_server)
 {
 	struct fake f = { .silent = true };
@@ -195,25 +259,22 @@ TEST(qmp_timeout_and_no_server)
 	ASSERT_NE(NULL, strstr(err, "No such file"));
 }
 
-/* tierhost ARGS...; returns the exit status, stderr's first line in @msg */
-static int tierhost(char *msg, size_t len, ...)
+/* tierhost ARGS...; the exit status, and what it wrote to @fd in @msg */
+static int tierhost_fd(int fd, char *msg, size_t len, va_list ap)
 {
 	const char *argv[16] = { getenv("TIERHOST") ?: "build/bin/tierhost" };
 	int fds[2], argc = 1, status;
 	ssize_t n;
-	va_list ap;
 	pid_t pid;
 
-	va_start(ap, len);
 	while (argc < 15 && (argv[argc] = va_arg(ap, const char *)))
 		argc++;
-	va_end(ap);
 	if (pipe(fds))
 		return -1;
 	pid = fork();
 	if (!pid) {
-		dup2(fds[1], 2);
-		dup2(open("/dev/null", O_WRONLY), 1);
+		dup2(open("/dev/null", O_WRONLY), 3 - fd);
+		dup2(fds[1], fd);
 		execv(argv[0], (char **)argv);
 		_exit(127);
 	}
@@ -226,6 +287,78 @@ static int tierhost(char *msg, size_t len, ...)
 	close(fds[0]);
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* tierhost ARGS...; returns the exit status, stderr in @msg */
+static int tierhost(char *msg, size_t len, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, len);
+	rc = tierhost_fd(2, msg, len, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* tierhost ARGS...; returns the exit status, stdout in @out */
+static int tierhost_out(char *out, size_t len, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, len);
+	rc = tierhost_fd(1, out, len, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* One daemon round against a fake VM; its plan line in @line. */
+static int daemon_round(struct fake *f, char *line, size_t len)
+{
+	char out[2048], *l;
+	pthread_t t;
+	int rc;
+
+	fake_start(f, &t);
+	rc = tierhost_out(out, sizeof(out), "daemon", "-S", f->path, "--budget", "1G",
+			  "--min", "256M", "--rate", "1024", "-n", "1", NULL);
+	pthread_join(t, NULL);
+	close(f->lfd);
+	unlink(f->path);
+	l = strstr(out, "\n0.");
+	l = l ? l + 1 : out;
+	len = strnlen(l, len - 1);
+	memcpy(line, l, len);
+	line[len] = 0;
+	return rc;
+}
+
+/* One daemon round; its demand and source are @mib and @source. */
+static void daemon_expect(struct __test_metadata *_metadata, long demand_mib,
+			  const char *mib, const char *source)
+{
+	struct fake f = { .vm = true, .demand_mib = demand_mib };
+	char line[256];
+
+	ASSERT_EQ(0, daemon_round(&f, line, sizeof(line)));
+	/* time vm demand want ideal target actual next source */
+	TH_LOG("%s", line);
+	ASSERT_NE(NULL, strstr(line, mib));
+	ASSERT_NE(NULL, strstr(line, source));
+	/* more than the 512 MiB it has: 1 GiB of budget, nobody else */
+	ASSERT_NE(NULL, strstr(f.set_args, "\"node\":0"));
+	ASSERT_EQ(NULL, strstr(f.set_args, "\"size\":536870912"));
+}
+
+TEST(daemon_demand_from_the_guest_policy)
+{
+	daemon_expect(_metadata, 900, " 900 ", " policy");
+}
+
+TEST(daemon_demand_from_memory_in_use)
+{
+	daemon_expect(_metadata, -1, " 100 ", " used");
 }
 
 TEST(tierhost_usage)
