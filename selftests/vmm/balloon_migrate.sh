@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Per-node balloon targets and actuals survive saving a VM to a file and
-# restoring it (-incoming). The guest boots an initrd whose init prints each
-# node's MemTotal (a mounted 9p export, tier-vm's root, blocks migration).
+# restoring it (-incoming), and a suspend to RAM and resume of the guest
+# (the driver's freeze and restore). The guest boots an initrd whose init
+# prints each node's MemTotal (a mounted 9p export, tier-vm's root, blocks
+# migration and does not survive a suspend).
 # TAP output; the last line is "N passed, N failed, N skipped".
 #   balloon_migrate.sh [COUNTS-FILE]
 set -u
@@ -14,6 +16,7 @@ initrd=$top/build/vmm/initrd.cpio.gz
 fast=1024 slow=2048
 mig=$work/vm.mig
 declare -A qpid
+append=
 
 [ -r "$initrd" ] || { echo "balloon_migrate: $initrd missing (run: make vmm-initrd)" >&2; exit 1; }
 
@@ -30,7 +33,7 @@ qemu_start() {
 		-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=80 \
 		-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=300 \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 rdinit=/init panic=-1 quiet" \
+		-append "console=ttyS0 rdinit=/init panic=-1 quiet $append" \
 		-device virtio-balloon-pci,id=balloon0,x-node-targets=$nt \
 		-nodefaults -no-user-config -display none -serial file:"$work/$name.serial.log" \
 		-qmp unix:"$work/$name.qmp",server=on,wait=off "$@" > "$work/$name.out" 2>&1 &
@@ -99,13 +102,13 @@ restore() {
 	[ "$(memtotal dst)" = "$mem_before" ]
 }
 check "restore: targets, actuals and the guest's MemTotal as saved" restore
-after_restore() {
-	th set dst --fast ${fast}M --slow ${slow}M && th wait dst --timeout 600 && wait_line dst 2 &&
-	note "deflated after restore: node 0 $(state dst 0), node 1 $(state dst 1); guest MemTotal $(memtotal dst)" &&
-	[ "$(state dst 0 | cut -d' ' -f2)" = $fast ] && [ "$(state dst 1 | cut -d' ' -f2)" = $slow ] &&
-	[ "$(memtotal dst | cut -d' ' -f2)" -gt "$(echo "$mem_before" | cut -d' ' -f2)" ]
+deflates() { # deflates VM NODE1-MIB: every node back to its size, node 1 above NODE1-MIB
+	th set "$1" --fast ${fast}M --slow ${slow}M && th wait "$1" --timeout 600 && wait_line "$1" 2 &&
+	note "deflated: node 0 $(state "$1" 0), node 1 $(state "$1" 1); guest MemTotal $(memtotal "$1")" &&
+	[ "$(state "$1" 0 | cut -d' ' -f2)" = $fast ] && [ "$(state "$1" 1 | cut -d' ' -f2)" = $slow ] &&
+	[ "$(memtotal "$1" | cut -d' ' -f2)" -gt "$2" ]
 }
-check "after the restore the balloon still deflates per node" after_restore
+check "after the restore the balloon still deflates per node" deflates dst "$(echo "$mem_before" | cut -d' ' -f2)"
 qemu_stop dst
 
 mismatch() {
@@ -125,7 +128,45 @@ mismatch() {
 }
 check "a destination without x-node-targets refuses the stream" mismatch
 
-logs_clean() {
-	! grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$work/src.serial.log" "$work/dst.serial.log"
+# Suspend to RAM: the guest's init suspends once node 1 falls below 1600
+# MiB. Freezing gives every ballooned page back; restoring inflates to the
+# host's targets again. tsc=reliable: after an S3 resume QEMU's q35 ACPI PM
+# timer reads 0xffffff, the clocksource watchdog would switch to it and the
+# guest's clock (and every sleep) would stop.
+append="tier_suspend_below=1600 tsc=reliable"
+qemu_start sus on || { not_ok "start the suspend VM"; exit; }
+append=
+suspend_resume() {
+	local st frozen0 frozen1
+	wait_line sus 1 || return 1
+	for _ in $(seq 300); do [ "$(state sus 0 | cut -d' ' -f3)" = yes ] && break; sleep 0.5; done
+	# the guest suspends itself on the way to these targets
+	th set sus --fast 768M --slow 1536M || return 1
+	for _ in $(seq 600); do
+		st=$(th qmp sus query-status | sed -n 's/.*"status":"\([a-z-]*\)".*/\1/p')
+		[ "$st" = suspended ] && break
+		sleep 0.5
+	done
+	frozen0=$(state sus 0) frozen1=$(state sus 1)
+	note "guest $st; node 0 $frozen0, node 1 $frozen1 (target actual supported, MiB)"
+	# freeze gave every page back and reset the device
+	[ "$st" = suspended ] && [ "$frozen0" = "768 1024 no" ] && [ "$frozen1" = "1536 2048 no" ] ||
+		return 1
+	th qmp sus system_wakeup > /dev/null || return 1
+	for _ in $(seq 600); do grep -q 'resumed rc=' "$work/sus.serial.log" && break; sleep 0.5; done
+	note "$(grep -m1 'resumed rc=' "$work/sus.serial.log")"
+	grep -q 'resumed rc=0' "$work/sus.serial.log" || return 1
+	th wait sus --timeout 600 && wait_line sus 2 || return 1
+	note "after resume: node 0 $(state sus 0), node 1 $(state sus 1); guest MemTotal $(memtotal sus) (the saved VM's at these targets: $mem_before)"
+	[ "$(state sus 0)" = "768 768 yes" ] && [ "$(state sus 1)" = "1536 1536 yes" ] &&
+	[ "$(memtotal sus)" = "$mem_before" ]
 }
-check "kernel logs of both runs clean" logs_clean
+check "suspend to RAM and resume: the balloon returns to the host's targets" suspend_resume
+check "after the resume the balloon still deflates per node" deflates sus 1600
+qemu_stop sus
+
+logs_clean() {
+	! grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$work/src.serial.log" "$work/dst.serial.log" \
+		"$work/sus.serial.log"
+}
+check "kernel logs of all runs clean" logs_clean

@@ -86,7 +86,8 @@ topology() {
 }
 check "tierhost topology: QEMU takes the config as a two-tier machine (CPUs on the fast node, host binding)" topology
 # each tier's backend bound to a host node (this host may have only node 0)
-start_vm nodes --balloon-nodes --fast-host 0 --slow-host 0 || { not_ok "boot with x-node-targets=on"; exit; }
+start_vm nodes --balloon-nodes --balloon-opt deflate-on-oom=on --fast-host 0 --slow-host 0 ||
+	{ not_ok "boot with x-node-targets=on"; exit; }
 
 # The guest negotiated the feature and maps both slots to its nodes.
 negotiated() {
@@ -102,6 +103,28 @@ negotiated() {
 	[ "$(awk '$1 == 1 && $2 == 1 && $3 == 1' "$work/sysfs" | wc -l)" = 1 ]
 }
 check "negotiated: both nodes, guest-supported, sysfs slots map pxm to nid" negotiated
+
+# QMP's guest-* of node N (bytes), from the balloon statistics; empty if absent
+gstat() {
+	th qmp x-query-balloon-nodes | tr '{' '\n' | grep "\"node\":$1," |
+		grep -o "\"guest-$2\":[0-9]*" | cut -d: -f2
+}
+# The guest reports each node's free and total memory in its statistics.
+guest_stats() {
+	local n tot free mt mf
+	th qmp qom-set '{"path":"/machine/peripheral/balloon0","property":"guest-stats-polling-interval","value":1}' > /dev/null || return 1
+	for _ in $(seq 60); do [ -n "$(gstat 1 total)" ] && break; sleep 0.5; done
+	for n in 0 1; do
+		tot=$(gstat $n total) free=$(gstat $n free)
+		mt=$(memtotal $n) mf=$(guest_req "awk '/MemFree/ {print \$4}' /sys/devices/system/node/node$n/meminfo")
+		note "node $n: guest-total $((${tot:-0} >> 20)) MiB (MemTotal $((mt / 1024))), guest-free $((${free:-0} >> 20)) MiB (MemFree $((mf / 1024))), guest-demand '$(gstat $n demand)'"
+		[ -n "$tot" ] && [ -n "$free" ] && [ -z "$(gstat $n demand)" ] || return 1
+		within $((tot >> 10)) $mt 0.5 && [ "$free" -le "$tot" ] || return 1
+		# free memory moves between the two reads; within 64 MiB
+		[ $(( (free >> 10) - mf )) -le 65536 ] && [ $(( mf - (free >> 10) )) -le 65536 ] || return 1
+	done
+}
+check "statistics: each node's free and total memory, no demand without a policy" guest_stats
 
 # Make the slow backend resident, so the host has memory to give back.
 guest_req 'mount -o remount,size=2700M /dev/shm && numactl --membind=1 head -c 1800M /dev/zero > /dev/shm/fill && rm /dev/shm/fill' >/dev/null
@@ -242,6 +265,87 @@ stalled() {
 }
 check "stalled: a target the guest cannot reach is reported, then completes" stalled
 
+# DEFLATE_ON_OOM per node: a guest out of memory takes pages back from the
+# largest balloon (node 1's here) instead of killing; node 0's is untouched.
+oom_deflate() {
+	local a0 a1 ooms out
+	th set --fast $((fast - 128))M --slow $((slow - 1024))M && th wait --timeout 600 || return 1
+	a0=$(field 0 actual) a1=$(field 1 actual)
+	out=$(guest_req 'o=$(awk "/oom_kill / {print \$2}" /proc/vmstat)
+		numactl --membind=1 head -c 1300M /dev/zero > /dev/shm/oomfill; rc=$?
+		echo "rc $rc oom_kill $o $(awk "/oom_kill / {print \$2}" /proc/vmstat)"
+		rm -f /dev/shm/oomfill') || return 1
+	note "1300 MiB on node 1 with 1024 MiB of it ballooned: $out; node 0 actual $a0 -> $(field 0 actual), node 1 $a1 -> $(field 1 actual) MiB"
+	ooms=$(awk '{print ($4 == $5)}' <<< "$out")
+	[ "$(awk '{print $2}' <<< "$out")" = 0 ] && [ "$ooms" = 1 ] &&
+	[ "$(field 0 actual)" = "$a0" ] && [ "$(field 1 actual)" -gt $((a1 + 64)) ] || return 1
+	th set --fast ${fast}M --slow ${slow}M && th wait --timeout 600
+}
+check "deflate on OOM: from the largest balloon (node 1), no OOM kill, node 0 kept" oom_deflate
+
+# Compaction migrates ballooned pages (the migration callback): balloon
+# pages spread over node 1, then compacted; the node keeps its size.
+compaction() {
+	local m0 m1 held0 held1 mt0 mt1
+	guest_req "cat > /tmp/frag.py <<'PY'
+import mmap, os, time
+mb = 1400
+m = mmap.mmap(-1, mb << 20)
+for off in range(0, mb << 20, 4096):
+    m[off] = 1
+for off in range(0, mb << 20, 4 << 20):
+    m.madvise(mmap.MADV_DONTNEED, off, 2 << 20)
+open('/tmp/frag.ready', 'w').close()
+while not os.path.exists('/tmp/frag.stop'):
+    time.sleep(0.2)
+PY
+		rm -f /tmp/frag.ready /tmp/frag.stop
+		echo never > /sys/kernel/mm/transparent_hugepage/enabled
+		nohup numactl --membind=1 python3 /tmp/frag.py > /tmp/frag.log 2>&1 &
+		for i in \$(seq 600); do [ -e /tmp/frag.ready ] && break; sleep 0.5; done
+		[ -e /tmp/frag.ready ]" > /dev/null || return 1
+	th set --slow $((slow - 512))M && th wait --timeout 600 || return 1
+	guest_req 'touch /tmp/frag.stop; while pgrep -f frag.py > /dev/null; do sleep 0.2; done
+		echo always > /sys/kernel/mm/transparent_hugepage/enabled' > /dev/null || return 1
+	m0=$(guest_req "awk '/^balloon_migrate / {print \$2}' /proc/vmstat")
+	held0=$(guest_req "awk '\$1 == 1 {print \$5}' /sys/bus/virtio/devices/*/balloon_nodes")
+	mt0=$(memtotal 1)
+	guest_req 'echo 1 > /sys/devices/system/node/node1/compact' > /dev/null || return 1
+	m1=$(guest_req "awk '/^balloon_migrate / {print \$2}' /proc/vmstat")
+	held1=$(guest_req "awk '\$1 == 1 {print \$5}' /sys/bus/virtio/devices/*/balloon_nodes")
+	mt1=$(memtotal 1)
+	note "compact node 1 with 512 MiB ballooned in holes: balloon_migrate $m0 -> $m1, node 1 held $held0 -> $held1 pages, MemTotal $((mt0 / 1024)) -> $((mt1 / 1024)) MiB, QMP actual $(field 1 actual) MiB, host-discarded $(field 1 discarded) MiB"
+	[ "$m1" -gt "$m0" ] && [ "$held1" = "$held0" ] && [ "$mt1" = "$mt0" ] &&
+	[ "$(field 1 actual)" = $((slow - 512)) ] && [ "$(field 1 discarded)" -ge 507 ] &&
+	[ "$(field 1 discarded)" -le 513 ] || return 1
+	th set --slow ${slow}M && th wait --timeout 600 && [ "$(field 1 discarded)" -le 1 ]
+}
+check "compaction migrates ballooned pages: node 1 keeps its balloon and size" compaction
+
+# Demeter tells the host how much fast memory it wants: its warm ranges
+# (the hot-set workload's 1300 MiB at most, over fast_pct), in the guest's
+# sysfs and in the balloon statistics.
+demand_reported() {
+	local sys q plan
+	sys=$(guest_req 'cat /sys/kernel/mm/tier_ext/demand')
+	for _ in $(seq 20); do q=$(gstat 0 demand); [ -n "$q" ] && break; sleep 0.5; done
+	note "Demeter's demand: sysfs '$(echo $sys)' (pages), QMP guest-demand of node 0 $((${q:-0} >> 20)) MiB"
+	[ -n "$q" ] && [ "$(awk '$1 == 0 {print $2}' <<< "$sys")" -gt 0 ] &&
+	[ $((q >> 20)) -gt 0 ] && [ $((q >> 20)) -le $((1400 * 100 / 90)) ] || return 1
+	# the daemon sizes the fast tier by it (one round, changing nothing)
+	plan=$(th daemon --budget 1G --min 256M --dry-run -n 1 | grep -v '^#')
+	note "tierhost daemon --dry-run: $plan"
+	[ "$(awk '{print $9}' <<< "$plan")" = policy ]
+}
+demand_gone() {
+	local sys q
+	sys=$(guest_req 'cat /sys/kernel/mm/tier_ext/demand')
+	sleep 3
+	q=$(gstat 0 demand)
+	note "after unload: sysfs '$sys', guest-demand '$q'"
+	[ -z "$sys" ] && [ -z "$q" ]
+}
+
 # Demeter follows the fast tier's size: shrinking it makes Demeter demote
 # so that the balloon can take its pages; growing it lets it promote more.
 stat() { grep -o "$1=[0-9]*" <<< "$2" | cut -d= -f2; }
@@ -257,6 +361,7 @@ demeter_follows() {
 	sleep 60
 	n0=$(fast_pages)
 	st0=$(guest_req "$top/build/bin/tierctl status")
+	demand_reported || return 1
 	t0=$(now)
 	th set --fast $((fast - 384))M || return 1
 	wait_actual 0 $((fast - 384)) 600 || return 1
@@ -278,6 +383,7 @@ demeter_follows() {
 	  $(( $(stat promote_reqs "$st1") + $(stat exchange_reqs "$st1") )) ] && [ "$n2" -gt "$n1" ]
 }
 check "Demeter demotes to fit a shrunk fast tier and promotes more when it grows" demeter_follows
+check "Demeter's demand is gone from sysfs and the statistics once it is unloaded" demand_gone
 stop_vm
 
 # A guest driver without the feature (virtio_balloon.node_targets=0).

@@ -94,8 +94,9 @@ finish() {
 	echo "1..$n"
 	echo "$pass passed, $fail failed, $skip skipped"
 	[ -z "${counts-}" ] || echo "$pass $fail $skip" > "$counts"
-	[ $fail -eq 0 ]
-	exit
+	# in an EXIT trap a bare exit keeps the status from before the trap
+	[ $fail -eq 0 ] && exit 0
+	exit 1
 }
 
 need_tools() {
