@@ -4,7 +4,8 @@
 # sharing a 640 MiB fast-memory budget, at least 192 MiB each: the VM that
 # uses memory gets the fast memory, the idle one keeps its minimum, the
 # budget holds at every round, no VM moves faster than the rate limit; then
-# the demand moves to the other VM and the allocation follows it. Prints
+# the demand moves to the other VM and the allocation follows it; a guest
+# policy's demand (Demeter's) replaces the memory in use. Prints
 # the daemon's rounds. TAP output; the last line is "N passed, N failed,
 # N skipped".
 #   tierhost_daemon.sh [COUNTS-FILE]
@@ -65,3 +66,26 @@ follows_b() {
 	[ "$(last b "$work/round2")" -gt "$(last a "$work/round2")" ]
 }
 check "daemon: the allocation follows the demand to the other VM" follows_b
+
+# A policy that knows its hot set speaks for the guest: b keeps its 650 MiB
+# of tmpfs (memory in use) but runs a 200 MiB workload under Demeter, whose
+# demand (its warm ranges) is what the daemon sizes b's fast tier by.
+policy_demand() {
+	local sys used line
+	vm_req b "nohup $top/build/bin/hotset -m 200 -h 64 -o 0 -t 600 -r /tmp/hs.ready > /tmp/hs.log 2>&1 &
+		for i in \$(seq 600); do [ -e /tmp/hs.ready ] && break; sleep 0.5; done
+		$top/build/bin/tierctl load demeter --pid \$(pgrep -f 'hotset -m 200')" > /dev/null || return 1
+	sleep 30
+	daemon 5 "$work/round3" || { cat "$work/round3"; return 1; }
+	sed 's/^/#   /' "$work/round3"
+	sys=$(vm_req b 'cat /sys/kernel/mm/tier_ext/demand')
+	# what the daemon would use without the policy: total - available
+	used=$(vm_req b "awk '/^MemTotal/ {t = \$2} /^MemAvailable/ {a = \$2} END {print int((t - a) / 1024)}' /proc/meminfo")
+	vm_req b "$top/build/bin/tierctl unload; pkill -f 'hotset -m 200'" > /dev/null
+	line=$(awk '!/^#/ && $2 == "b"' "$work/round3" | tail -1)
+	note "b: Demeter's demand '$sys' (pages), memory in use $used MiB; last round: $line"
+	[ "$(awk '{print $9}' <<< "$line")" = policy ] &&
+	[ "$(awk '{print $3}' <<< "$line")" -gt 0 ] && [ "$(awk '{print $3}' <<< "$line")" -le 250 ] &&
+	[ "$used" -gt 600 ]
+}
+check "daemon: a guest policy's demand counts instead of the memory in use" policy_demand
