@@ -10,6 +10,11 @@
  * pages on slow memory are exchanged with pages of the coldest ranges on
  * fast memory, within a per-epoch budget.
  *
+ * Every epoch it also publishes, with bpf_tier_node_set_demand(), the fast
+ * tier its warm ranges (any access within the decay horizon, demand_freq)
+ * would fill at fast_pct; a per-node balloon reports it to the host, which
+ * may grow the tier (tierhost daemon).
+ *
  * Access information comes from samples (perf, hint faults, injection)
  * or, where there is no PMU, from accessed-bit probes of one random page
  * per range per tick, weighted by the range's size (DAMON-style).

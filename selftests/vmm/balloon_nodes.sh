@@ -353,7 +353,7 @@ fast_pages() { # pages of the hot-set workload on node 0
 	guest_req 'awk "/anon/ { for (i = 1; i <= NF; i++) if (\$i ~ /^N0=/) n += substr(\$i, 4) } END { print n + 0 }" /proc/$(cat /tmp/hs.pid)/numa_maps'
 }
 demeter_follows() {
-	local st0 st1 st2 n0 n1 n2 t0 t1
+	local st0 st1 st2 n0 n1 n2 t0 t1 cc0 cc1
 	guest_req "nohup $top/build/bin/hotset -m 1300 -h 700 -o 500 -t 1200 -r /tmp/hs.ready > /tmp/hs.log 2>&1 &
 		echo \$! > /tmp/hs.pid
 		for i in \$(seq 600); do [ -e /tmp/hs.ready ] && break; sleep 0.5; done
@@ -362,15 +362,18 @@ demeter_follows() {
 	n0=$(fast_pages)
 	st0=$(guest_req "$top/build/bin/tierctl status")
 	demand_reported || return 1
+	cc0=$(guest_req "awk '/^tier_ext_capacity_changes / {print \$2}' /proc/vmstat")
 	t0=$(now)
 	th set --fast $((fast - 384))M || return 1
 	wait_actual 0 $((fast - 384)) 600 || return 1
 	t1=$(now)
 	n1=$(fast_pages)
 	st1=$(guest_req "$top/build/bin/tierctl status")
+	cc1=$(guest_req "awk '/^tier_ext_capacity_changes / {print \$2}' /proc/vmstat")
 	note "shrink fast by 384 MiB under Demeter: $(rate 384 $t0 $t1); hot-set workload on node 0 $((n0 / 256)) -> $((n1 / 256)) MiB;" \
-		"capacity_events $(stat capacity_events "$st1"), capacity_demotions $(stat capacity_demotions "$st1"), demote_reqs $(stat demote_reqs "$st0") -> $(stat demote_reqs "$st1")"
+		"tier_ext_capacity_changes $cc0 -> $cc1, capacity_events $(stat capacity_events "$st1"), capacity_demotions $(stat capacity_demotions "$st1"), demote_reqs $(stat demote_reqs "$st0") -> $(stat demote_reqs "$st1")"
 	[ "$(stat capacity_events "$st1")" -gt 0 ] && [ "$(stat capacity_demotions "$st1")" -gt 0 ] &&
+	[ "$cc1" -gt "$cc0" ] &&
 	[ "$(stat demote_reqs "$st1")" -gt "$(stat demote_reqs "$st0")" ] || return 1
 	th set --fast ${fast}M && wait_actual 0 $fast 600 || return 1
 	sleep 90
