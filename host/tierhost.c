@@ -482,7 +482,7 @@ static int cmd_daemon(struct daemon_cfg *dc)
 		uint64_t sum = 0;
 
 		for (int i = 0; i < nr_vms; i++) {
-			struct node nodes[MAX_NODES];
+			struct node nodes[MAX_NODES], *fast;
 			int n = query_nodes(&vms[i], nodes, NULL), k, found = 0;
 
 			if (n < 0)
@@ -499,30 +499,20 @@ static int cmd_daemon(struct daemon_cfg *dc)
 					"the guest driver does not support per-node ballooning");
 				return 1;
 			}
-			fast_node[i] = nodes[fast_node[i]].id;
-			for (k = 0; k < n; k++) {
-				if (nodes[k].id != (unsigned int)fast_node[i])
-					continue;
-				pv[i].max = nodes[k].size;
-				pv[i].target = nodes[k].target;
-				pv[i].actual = nodes[k].actual;
-			}
+			fast = &nodes[fast_node[i]];
+			fast_node[i] = fast->id;
+			pv[i].max = fast->size;
+			pv[i].target = fast->target;
+			pv[i].actual = fast->actual;
 			pv[i].min = dc->min;
 			/* the guest's policy knows its hot set; else its memory in use */
-			src[i] = NULL;
-			for (k = 0; k < n; k++) {
-				if (nodes[k].id == (unsigned int)fast_node[i] &&
-				    nodes[k].guest_demand >= 0) {
-					src[i] = "policy";
-					pv[i].demand = nodes[k].guest_demand;
-				}
-			}
-			if (!src[i]) {
+			if (fast->guest_demand >= 0) {
+				src[i] = "policy";
+				pv[i].demand = fast->guest_demand;
+			} else if ((pv[i].demand = guest_demand(&vms[i]))) {
 				src[i] = "used";
-				pv[i].demand = guest_demand(&vms[i]);
-			}
-			/* no statistics yet: ask for what it has */
-			if (!strcmp(src[i], "used") && !pv[i].demand) {
+			} else {
+				/* no statistics yet: ask for what it has */
 				src[i] = "none";
 				pv[i].demand = pv[i].target;
 			}

@@ -690,7 +690,7 @@ __noinline int epoch(u32 t)
 	struct walk_ctx wc = { .t = t };
 	struct plan_ctx pc = { .t = t };
 	struct search_ctx sc = { .pc = &pc };
-	u64 fast_cap, fast_now, hot_pages;
+	u64 fast_cap, fast_now;
 
 	if (t < RT_MAX_TREES)
 		warm_pages[t] = 0;
@@ -717,6 +717,14 @@ __noinline int epoch(u32 t)
 		return 0;
 	wc.cur = tr->head;
 	bpf_loop(RT_MAX_RANGES, resident_step, &wc, 0);
+
+	/* what this target would use of the fast tier: its warm ranges */
+	pc.thresh = demand_freq;
+	pc.pages = 0;
+	pc.cur = tr->head;
+	bpf_loop(RT_MAX_RANGES, count_hot_step, &pc, 0);
+	if (t < RT_MAX_TREES)
+		warm_pages[t] = pc.pages;
 
 	/*
 	 * hot set: the lowest threshold whose ranges fit the fast tier, at
@@ -749,18 +757,6 @@ __noinline int epoch(u32 t)
 	hot_thresh = sc.lo;
 	tier_stat_add(hot_bytes, (s64)(pc.pages * 4096) - (s64)hot_bytes_now);
 	hot_bytes_now = pc.pages * 4096;
-
-	/* what this target would use of the fast tier: its warm ranges */
-	if (t < RT_MAX_TREES) {
-		hot_pages = pc.pages;
-		pc.thresh = demand_freq;
-		pc.pages = 0;
-		pc.cur = tr->head;
-		bpf_loop(RT_MAX_RANGES, count_hot_step, &pc, 0);
-		warm_pages[t] = pc.pages;
-		pc.thresh = sc.lo;
-		pc.pages = hot_pages;
-	}
 
 	/* the coldest ranges with fast pages, coldest first */
 	bpf_loop(MAX_COLD, pick_cold_step, &sc, 0);

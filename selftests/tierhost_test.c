@@ -260,15 +260,18 @@ TEST(qmp_timeout_and_no_server)
 }
 
 /* tierhost ARGS...; the exit status, and what it wrote to @fd in @msg */
-static int tierhost_fd(int fd, char *msg, size_t len, va_list ap)
+static int tierhost_fd(int fd, char *msg, size_t len, ...)
 {
 	const char *argv[16] = { getenv("TIERHOST") ?: "build/bin/tierhost" };
 	int fds[2], argc = 1, status;
 	ssize_t n;
+	va_list ap;
 	pid_t pid;
 
+	va_start(ap, len);
 	while (argc < 15 && (argv[argc] = va_arg(ap, const char *)))
 		argc++;
+	va_end(ap);
 	if (pipe(fds))
 		return -1;
 	pid = fork();
@@ -290,28 +293,7 @@ static int tierhost_fd(int fd, char *msg, size_t len, va_list ap)
 }
 
 /* tierhost ARGS...; returns the exit status, stderr in @msg */
-static int tierhost(char *msg, size_t len, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, len);
-	rc = tierhost_fd(2, msg, len, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* tierhost ARGS...; returns the exit status, stdout in @out */
-static int tierhost_out(char *out, size_t len, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, len);
-	rc = tierhost_fd(1, out, len, ap);
-	va_end(ap);
-	return rc;
-}
+#define tierhost(msg, len, ...) tierhost_fd(2, msg, len, __VA_ARGS__)
 
 /* One daemon round against a fake VM; its plan line in @line. */
 static int daemon_round(struct fake *f, char *line, size_t len)
@@ -321,7 +303,7 @@ static int daemon_round(struct fake *f, char *line, size_t len)
 	int rc;
 
 	fake_start(f, &t);
-	rc = tierhost_out(out, sizeof(out), "daemon", "-S", f->path, "--budget", "1G",
+	rc = tierhost_fd(1, out, sizeof(out), "daemon", "-S", f->path, "--budget", "1G",
 			  "--min", "256M", "--rate", "1024", "-n", "1", NULL);
 	pthread_join(t, NULL);
 	close(f->lfd);

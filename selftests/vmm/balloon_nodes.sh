@@ -21,6 +21,10 @@ stop_vm() { vm_stop "$cur"; }
 th() { "$tierhost" "$1" -S "$qmp" "${@:2}"; }
 # node N's MemTotal in the guest, KiB
 memtotal() { guest_req "awk '/MemTotal/ {print \$4}' /sys/devices/system/node/node$1/meminfo"; }
+# a /proc/vmstat counter of the guest
+vmstat_of() { guest_req "awk '/^$1 / {print \$2}' /proc/vmstat"; }
+# pages the guest's balloon holds from node N (its sysfs slot)
+held_pages() { guest_req "awk '\$1 == $1 {print \$5}' /sys/bus/virtio/devices/*/balloon_nodes"; }
 # field of node N from tierhost show (MiB): size target actual discarded resident supported stalled
 field() {
 	local col
@@ -140,7 +144,7 @@ inflate_slow() {
 check "inflate slow by 512 MiB: node 1 shrinks, node 0 untouched, host memory freed" inflate_slow
 sysfs_matches() { # pages the guest's slot holds == what QMP reports held
 	local held
-	held=$(guest_req "awk '\$1 == 1 {print \$5}' /sys/bus/virtio/devices/*/balloon_nodes") &&
+	held=$(held_pages 1) &&
 	note "guest holds $held pages of node 1; QMP: actual $(field 1 actual) of $slow MiB" &&
 	[ $((held * 4 / 1024)) = $((slow - $(field 1 actual))) ]
 }
@@ -307,12 +311,12 @@ PY
 	th set --slow $((slow - 512))M && th wait --timeout 600 || return 1
 	guest_req 'touch /tmp/frag.stop; while pgrep -f frag.py > /dev/null; do sleep 0.2; done
 		echo always > /sys/kernel/mm/transparent_hugepage/enabled' > /dev/null || return 1
-	m0=$(guest_req "awk '/^balloon_migrate / {print \$2}' /proc/vmstat")
-	held0=$(guest_req "awk '\$1 == 1 {print \$5}' /sys/bus/virtio/devices/*/balloon_nodes")
+	m0=$(vmstat_of balloon_migrate)
+	held0=$(held_pages 1)
 	mt0=$(memtotal 1)
 	guest_req 'echo 1 > /sys/devices/system/node/node1/compact' > /dev/null || return 1
-	m1=$(guest_req "awk '/^balloon_migrate / {print \$2}' /proc/vmstat")
-	held1=$(guest_req "awk '\$1 == 1 {print \$5}' /sys/bus/virtio/devices/*/balloon_nodes")
+	m1=$(vmstat_of balloon_migrate)
+	held1=$(held_pages 1)
 	mt1=$(memtotal 1)
 	note "compact node 1 with 512 MiB ballooned in holes: balloon_migrate $m0 -> $m1, node 1 held $held0 -> $held1 pages, MemTotal $((mt0 / 1024)) -> $((mt1 / 1024)) MiB, QMP actual $(field 1 actual) MiB, host-discarded $(field 1 discarded) MiB"
 	[ "$m1" -gt "$m0" ] && [ "$held1" = "$held0" ] && [ "$mt1" = "$mt0" ] &&
@@ -362,14 +366,14 @@ demeter_follows() {
 	n0=$(fast_pages)
 	st0=$(guest_req "$top/build/bin/tierctl status")
 	demand_reported || return 1
-	cc0=$(guest_req "awk '/^tier_ext_capacity_changes / {print \$2}' /proc/vmstat")
+	cc0=$(vmstat_of tier_ext_capacity_changes)
 	t0=$(now)
 	th set --fast $((fast - 384))M || return 1
 	wait_actual 0 $((fast - 384)) 600 || return 1
 	t1=$(now)
 	n1=$(fast_pages)
 	st1=$(guest_req "$top/build/bin/tierctl status")
-	cc1=$(guest_req "awk '/^tier_ext_capacity_changes / {print \$2}' /proc/vmstat")
+	cc1=$(vmstat_of tier_ext_capacity_changes)
 	note "shrink fast by 384 MiB under Demeter: $(rate 384 $t0 $t1); hot-set workload on node 0 $((n0 / 256)) -> $((n1 / 256)) MiB;" \
 		"tier_ext_capacity_changes $cc0 -> $cc1, capacity_events $(stat capacity_events "$st1"), capacity_demotions $(stat capacity_demotions "$st1"), demote_reqs $(stat demote_reqs "$st0") -> $(stat demote_reqs "$st1")"
 	[ "$(stat capacity_events "$st1")" -gt 0 ] && [ "$(stat capacity_demotions "$st1")" -gt 0 ] &&
