@@ -97,7 +97,7 @@ static double cold_fast_pages(struct hotset *h, size_t off, size_t len)
 	return all - hot;
 }
 
-TEST_F_TIMEOUT(demeter, finds_and_follows_the_hot_set, 720)
+TEST_F_TIMEOUT(demeter, finds_and_follows_the_hot_set, 900)
 {
 	size_t hot = 64 * MiB, off = 512 * MiB, moved_to = 640 * MiB;
 	double t90, share, cold_before, cold_after;
@@ -113,7 +113,8 @@ TEST_F_TIMEOUT(demeter, finds_and_follows_the_hot_set, 720)
 	ASSERT_EQ(0, attach(self, NULL));
 	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
 	epochs0 = stat_of(self, "epochs");
-	t90 = wait_share(self, off, hot, 0.9, 360, &share);
+	/* ~175 s here under TCG: hint-fault samples come at the guest's speed */
+	t90 = wait_share(self, off, hot, 0.9, 540, &share);
 	EXPECT_GE(share, 0.9);
 	cold_after = cold_fast_pages(&self->h, off, hot);
 	TH_LOG("hot set 90%% fast after %.1f s (%llu epochs): share %.3f; cold pages on fast %.0f -> %.0f; ranges %llu, splits %llu, exchanges %llu, moved %llu",
