@@ -656,6 +656,40 @@ TEST_F(mm, target_rule_cgroup)
 		umount(mnt);
 }
 
+/*
+ * Rule writes race the reap work requeueing itself: every write returns
+ * (one that flushed a requeued delayed work used to wait for ever). The
+ * writes run in a child so that a hang fails this test, not the next ones.
+ */
+TEST_F_TIMEOUT(mm, target_rule_writes_race_the_reap_work, 150)
+{
+	int status, i, writes = 2000;
+	pid_t w, done = 0;
+
+	w = fork();
+	ASSERT_LE(0, w);
+	if (!w) {
+		for (i = 0; i < writes; i++)
+			if (tier_write_file(TIER_SYSFS "/target_rule",
+					    i & 1 ? "none" : "all"))
+				_exit(1);
+		_exit(0);
+	}
+	for (i = 0; i < 2400 && !done; i++) {
+		done = waitpid(w, &status, WNOHANG);
+		if (!done)
+			tier_msleep(50);
+	}
+	if (!done) {
+		kill(w, SIGKILL);
+		TH_LOG("%d rule writes not done after 120 s: a write hangs", writes);
+	}
+	ASSERT_EQ(w, done);
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_STREQ("none", tier_sysfs("target_rule"));
+	EXPECT_TRUE(is_target(getpid()));	/* named ones stay */
+}
+
 /* KSM-merged pages in a migrated range: never corrupted. */
 TEST_F(mm, ksm_pages_survive_migration)
 {
