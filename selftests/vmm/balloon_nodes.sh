@@ -332,14 +332,15 @@ check "compaction migrates ballooned pages: node 1 keeps its balloon and size" c
 # offlining migrated balloon pages is taken offline, then back online.
 node_block=/sys/devices/system/node/node1
 offline() {
-	local m0 mt0 mt1 mt0f mt1f out blk moved
+	local mt0 mt1 mt0f mt1f out blk moved h0 h1
 	th set --slow $((slow - 512))M && th wait --timeout 600 || return 1
 	mt0=$(memtotal 1) mt0f=$(memtotal 0)
-	out=$(guest_req "m=\$(awk '/^balloon_migrate / {print \$2}' /proc/vmstat)
+	out=$(guest_req "migrated() { awk '/^balloon_migrate / {print \$2}' /proc/vmstat; }
+		m=\$(migrated)
 		for b in \$(ls -d $node_block/memory* | sed 's/.*memory//' | sort -n -r); do
 			f=$node_block/memory\$b/state
 			timeout 60 sh -c \"echo offline > \$f\" 2> /dev/null || continue
-			n=\$(awk '/^balloon_migrate / {print \$2}' /proc/vmstat)
+			n=\$(migrated)
 			[ \$n -gt \$m ] && { echo memory\$b \$((n - m)); exit 0; }
 			echo online > \$f
 		done
@@ -347,13 +348,14 @@ offline() {
 	read -r blk moved <<< "$out"
 	# the work runs after the migration: wait for the guest's slots first
 	for _ in $(seq 240); do
-		[ "$(held_pages 0)" = 0 ] && [ "$(held_pages 1)" = 131072 ] && break
+		h0=$(held_pages 0) h1=$(held_pages 1)
+		[ "$h0" = 0 ] && [ "$h1" = 131072 ] && break
 		sleep 0.5
 	done
 	wait_actual 1 $((slow - 512)) 120 && wait_actual 0 $fast 120 || return 1
 	mt1=$(memtotal 1) mt1f=$(memtotal 0)
-	note "offline $blk of node 1: $moved balloon pages migrated; node 1 MemTotal $((mt0 / 1024)) -> $((mt1 / 1024)) MiB, node 0 $((mt0f / 1024)) -> $((mt1f / 1024)) MiB; held node 0 $(held_pages 0), node 1 $(held_pages 1) pages; host-discarded node 0 $(field 0 discarded), node 1 $(field 1 discarded) MiB"
-	[ "$moved" -gt 0 ] && [ "$(held_pages 0)" = 0 ] && [ "$(held_pages 1)" = 131072 ] &&
+	note "offline $blk of node 1: $moved balloon pages migrated; node 1 MemTotal $((mt0 / 1024)) -> $((mt1 / 1024)) MiB, node 0 $((mt0f / 1024)) -> $((mt1f / 1024)) MiB; held node 0 $h0, node 1 $h1 pages; host-discarded node 0 $(field 0 discarded), node 1 $(field 1 discarded) MiB"
+	[ "$moved" -gt 0 ] && [ "$h0" = 0 ] && [ "$h1" = 131072 ] &&
 	[ $(( (mt0 - mt1) / 1024 )) = $(( $(guest_req 'cat /sys/devices/system/memory/block_size_bytes' | sed 's/^/0x/') >> 20 )) ] &&
 	[ "$mt1f" = "$mt0f" ] && [ "$(field 0 discarded)" -le 1 ] &&
 	[ "$(field 1 discarded)" -ge 507 ] && [ "$(field 1 discarded)" -le 513 ] || return 1
