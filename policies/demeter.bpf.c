@@ -3,51 +3,61 @@
  * demeter: Demeter's range-based hotness policy (SOSP'25), as BPF.
  *
  * Each target's heap and mmap areas are covered by ranges of virtual
- * address space (range_tree.bpf.h). Every epoch the access counts are
- * halved, ranges clearly hotter than both neighbours are split and cold
- * neighbours are merged back, ranges are ranked by accesses per 2 MiB,
- * and the hottest ranges that fit in the fast tier form the hot set. Hot
- * pages on slow memory are exchanged with pages of the coldest ranges on
- * fast memory, within a per-epoch budget.
+ * address space (range_tree.bpf.h). Every epoch one walk per range
+ * (bpf_tier_range_scan_blocks()) gives, per 2 MiB block, the pages
+ * accessed since the previous walk and where the resident pages are. A
+ * range is split where the access density along it changes by 4x or more
+ * (the paper's split by density: a hot set inside a large range is cut
+ * out in one epoch), adjacent ranges of the same density level merge back,
+ * and each range keeps a decayed count of its accesses.
+ *
+ * Planning is guest-wide: every target's ranges are ranked by accesses per
+ * 2 MiB against one capacity, the usable fast tier at fast_pct. The
+ * hottest ranges that fit form the hot set. Their slow pages are promoted
+ * hottest first; room is made first by demoting the coldest ranges with
+ * fast pages, whichever process owns them, but only where the promoted
+ * range is clearly hotter (split_margin times) than the one demoted. Both
+ * directions share one budget of pages per epoch.
+ *
+ * Accesses come from accessed bits (each walk clears what it saw and
+ * flushes the TLB; the first walk of a process only clears, since a bit
+ * may date from the page's first touch) and from samples (perf, hint
+ * faults, injection), counted per 2 MiB block in a hash map and read by
+ * the same walk: the planning does not care which source fed it. Only
+ * pages a migration could move are counted (TIER_SCAN_MOVABLE): memory
+ * shared since fork, or a library's text, is neither planned nor asked for.
  *
  * Every epoch it also publishes, with bpf_tier_node_set_demand(), the fast
  * tier its warm ranges (any access within the decay horizon, demand_freq)
  * would fill at fast_pct; a per-node balloon reports it to the host, which
  * may grow the tier (tierhost daemon).
  *
- * Access information comes from samples (perf, hint faults, injection)
- * or, where there is no PMU, from accessed-bit probes of one random page
- * per range per tick, weighted by the range's size (DAMON-style).
- *
- * Differences from the artifact (demeter.md section 9): neighbours are
- * compared as in the paper (both), cold neighbours merge, planning runs
- * every epoch, fast/slow residency is recounted every epoch, unequal
- * exchange lists fall back to one-way migration (in the kernel), and the
- * hot-set boundary is found by a threshold search instead of a sort: the
- * ranges at the boundary (equally hot, not all fitting) join the hot set
- * in address order while they fit, and those left out split in the next
- * epoch whatever their neighbours, so that two equally hot halves of a
- * hot set that does not fit are still told apart.
+ * Limits: MAX_TREES processes are tracked (a process beyond them is
+ * counted in targets_refused and left where it is), RT_MAX_RANGES ranges
+ * each. Differences from the paper and its artifact: demeter.md section 9.
  */
+#define RT_MAX_TREES	64
+#define RT_MAX_RANGES	1024
 #include <tier_ext/common.bpf.h>
 #include <tier_ext/range_tree.bpf.h>
 #include <tier_ext/target_areas.bpf.h>
 
 char _license[] SEC("license") = "GPL";
 
-TIER_POLICY("Demeter: range-based hotness, balanced exchange (SOSP'25)");
+TIER_POLICY("Demeter: range-based hotness, guest-wide hot set, split by density (SOSP'25)");
 
 enum { SRC_AUTO, SRC_ABIT, SRC_SAMPLES };
 
 TIER_PARAM(u32, source, SRC_AUTO, 0, 2,
-	   "0 auto (accessed bits), 1 accessed bits, 2 samples only");
-TIER_PARAM(u32, epoch_ms, 500, 50, 60000, "epoch: decay, split, merge, relocate");
-TIER_PARAM(u32, split_thresh, 15, 1, 1000000, "split threshold per vCPU");
-TIER_PARAM(u32, split_margin, 2, 1, 1000, "must exceed neighbours by thresh x vCPUs x this");
-TIER_PARAM(u32, granularity_kb, 2048, 4, 1048576, "smallest range");
-TIER_PARAM(u32, max_ranges, 2048, 2, RT_MAX_RANGES, "ranges per process");
-TIER_PARAM(u32, cool_epochs, 3, 0, 1000, "epochs a new range waits before it moves");
-TIER_PARAM(u32, merge_epochs, 3, 0, 1000, "epochs cold neighbours wait before merging");
+	   "0 accessed bits and samples, 1 accessed bits, 2 samples only");
+TIER_PARAM(u32, numa_scan_ms, 0, 0, 60000,
+	   "arm hint faults on slow pages this often (0: off); a fault is a sample");
+TIER_PARAM(u32, epoch_ms, 500, 50, 60000, "epoch: scan, split, merge, relocate");
+TIER_PARAM(u32, split_margin, 2, 1, 1000,
+	   "a promotion must be this many times hotter than what it demotes");
+TIER_PARAM(u32, max_ranges, RT_MAX_RANGES, 2, RT_MAX_RANGES, "ranges per process");
+TIER_PARAM(u32, cool_epochs, 1, 0, 1000, "epochs a new range waits before it moves");
+TIER_PARAM(u32, merge_epochs, 3, 0, 1000, "epochs neighbours wait before merging");
 TIER_PARAM(u32, fast_pct, 90, 1, 100, "share of the fast tier the hot set may fill");
 TIER_PARAM(u32, demote_wmark_pct, 2, 0, 50, "demote coldest when fast free falls below");
 TIER_PARAM(u32, max_pages_epoch, 16384, 0, 1048576, "pages moved per epoch (0: none)");
@@ -55,16 +65,17 @@ TIER_PARAM(u32, demand_freq, 1, 1, 1000000,
 	   "ranges this hot (accesses per 2 MiB) are the demand told to the host");
 
 struct demeter_stats {
+	u64 targets;		/* gauge: processes with a range tree */
+	u64 targets_refused;	/* processes beyond MAX_TREES, not managed */
 	u64 ranges;		/* gauge, kept by deltas */
 	u64 hot_bytes;		/* gauge, kept by deltas */
 	u64 epochs;
 	u64 splits;
 	u64 merges;
 	u64 samples_used;
-	u64 samples_discarded;
-	u64 probes;
-	u64 probes_young;
-	u64 exchange_reqs;
+	u64 samples_discarded;	/* the block map was full */
+	u64 scans;		/* range walks */
+	u64 blocks_young;	/* 2 MiB blocks seen accessed */
 	u64 promote_reqs;
 	u64 demote_reqs;
 	u64 pages_moved;
@@ -74,63 +85,99 @@ struct demeter_stats {
 };
 TIER_STATS(struct demeter_stats)
 
-#define PROBE_BATCH	512
-#define MAX_REQS	32
-#define MAX_COLD	32
+#define BLOCK_SHIFT	21		/* TIER_EXT_BLOCK_SHIFT: 2 MiB */
+#define BLOCK		(1ULL << BLOCK_SHIFT)
+#define SCAN_CHUNK	512		/* blocks per walk: 1 GiB */
+#define MAX_SEGS	64		/* split points per range per epoch */
+#define MAX_REQS	32		/* migration requests per epoch */
+#define MAX_PICKS	64		/* ranges ranked per epoch */
+#define SAMPLE_BLOCKS	65536		/* blocks with samples in one epoch */
 
-/* rt_range.mark: where a range stood at the last hot-set boundary */
-enum { MARK_NONE, MARK_SPLIT, MARK_HOT };
+/* Samples per (process, 2 MiB block) since the last walk. */
+struct blk_key {
+	s32 pid;
+	u32 pad;
+	u64 block;		/* vaddr >> BLOCK_SHIFT */
+};
 
-/* Scratch space for probing; one tick at a time uses it. */
-struct probe_buf {
-	u64 addr[PROBE_BATCH];
-	s32 range[PROBE_BATCH];
-	u32 tree[PROBE_BATCH];
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SAMPLE_BLOCKS);
+	__type(key, struct blk_key);
+	__type(value, u64);
+} blk_samples SEC(".maps");
+
+/* One walk's blocks and the segments found along the range. */
+struct scan_buf {
+	struct tier_ext_block b[SCAN_CHUNK];
+	u64 seg_end[MAX_SEGS];
+	u64 seg_young[MAX_SEGS];
+	u64 seg_fast[MAX_SEGS];
+	u64 seg_slow[MAX_SEGS];
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, u32);
-	__type(value, struct probe_buf);
-} probe_buf SEC(".maps");
+	__type(value, struct scan_buf);
+} scan_buf SEC(".maps");
 
 s32 fast_nid = -1, slow_nid = -1;
-u32 vcpus = 1;
 u32 epoch_no;
 u64 last_epoch_ns;
 u64 hot_bytes_now;
-u64 hot_thresh;		/* accesses per granule of the hot set's coldest */
+u64 hot_thresh;			/* accesses per 2 MiB of the hot set's coldest */
+u64 samples_pending;		/* samples since the last epoch */
+u64 node_fast[TIER_EXT_SCAN_NODES];	/* 1: the node is in the top tier */
+bool primed[RT_MAX_TREES];	/* the tree's accessed bits were cleared once */
 u64 warm_pages[RT_MAX_TREES];	/* resident pages of ranges at demand_freq */
-s32 cold_list[MAX_COLD];	/* this epoch's coldest ranges with fast pages */
 
-/*
- * Global functions: verified once, so the compiler cannot turn the index
- * into a pointer walk and the verifier does not track each index value.
- */
-__noinline int cold_at(u32 k)
-{
-	return k < MAX_COLD ? cold_list[k] : RT_NONE;
-}
-
-__noinline int cold_set(u32 k, s32 i)
-{
-	if (k < MAX_COLD)
-		cold_list[k] = i;
-	return 0;
-}
-
-static __always_inline u64 gran(void)
-{
-	return (u64)granularity_kb << 10;
-}
-
-/* Accesses per granule: the ranking key. */
+/* Accesses per 2 MiB (decayed): the ranking key. */
 static __always_inline u64 freq(struct rt_range *r)
 {
 	u64 size = rt_size(r);
 
-	return size ? r->nr_access * gran() / size : 0;
+	return size ? r->nr_access * BLOCK / size : 0;
+}
+
+/* Density level of @y accesses per 2 MiB: a step is 4x. */
+static __always_inline u32 level(u64 y)
+{
+	u64 v = y + 1;
+	u32 l = 0;
+
+	if (v >= 1ULL << 32) {
+		v >>= 32;
+		l += 32;
+	}
+	if (v >= 1 << 16) {
+		v >>= 16;
+		l += 16;
+	}
+	if (v >= 1 << 8) {
+		v >>= 8;
+		l += 8;
+	}
+	if (v >= 1 << 4) {
+		v >>= 4;
+		l += 4;
+	}
+	if (v >= 1 << 2) {
+		v >>= 2;
+		l += 2;
+	}
+	if (v >= 1 << 1)
+		l += 1;
+	return l / 2;
+}
+
+/* Blocks and ranges without movable resident pages: a level of their own. */
+#define LEVEL_EMPTY	31
+
+static __always_inline u32 range_level(struct rt_range *r)
+{
+	return r->fast + r->slow ? level(freq(r) / 2) : LEVEL_EMPTY;
 }
 
 /* ------------------------------------------------------------------ */
@@ -138,19 +185,17 @@ static __always_inline u64 freq(struct rt_range *r)
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(demeter_init)
 {
-	struct demeter_stats *s;
-	u32 zero = 0, cpu;
+	s32 nid;
 
 	if (!tier_fast_slow_nodes(&fast_nid, &slow_nid)) {
 		bpf_tier_error("demeter needs a fast and a slow memory tier");
 		return -19;	/* -ENODEV */
 	}
-	for (cpu = 0; cpu < 1024; cpu++) {
-		s = bpf_map_lookup_percpu_elem(&stats, &zero, cpu);
-		if (!s)
-			break;
-	}
-	vcpus = cpu ?: 1;
+	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++)
+		if (nid < bpf_tier_nr_node_ids() && bpf_tier_node_has_memory(nid))
+			node_fast[nid] = bpf_tier_node_tier(nid) == 0;
+		else
+			node_fast[nid] = 0;
 	last_epoch_ns = bpf_ktime_get_ns();
 	return 0;
 }
@@ -158,28 +203,32 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(demeter_init)
 void BPF_STRUCT_OPS_SLEEPABLE(demeter_target_add, s32 pid)
 {
 	struct tier_area heap, mmap;
-	s32 t;
+	struct rt_tree *tr;
+	s32 t, last;
 
 	if (rt_find_tree(pid) >= 0)
 		return;
 	if (tier_target_areas(pid, &heap, &mmap))
-		return;
+		return;		/* no address space: a kernel thread */
 	t = rt_tree_create(pid);
 	if (t < 0) {
-		tier_stat_inc(samples_discarded);
+		tier_stat_inc(targets_refused);
 		return;
 	}
+	if (t < RT_MAX_TREES) {
+		primed[t] = false;
+		warm_pages[t] = 0;
+	}
+	/* areas are 1 GiB aligned: every range starts on a block */
 	if (heap.start < heap.end)
 		rt_insert(t, RT_NONE, heap.start, heap.end, 0, epoch_no);
-	{
-		struct rt_tree *tr = rt_tree(t);
-		s32 last = tr ? tr->head : RT_NONE;
-
-		rt_insert(t, last, mmap.start, mmap.end, 0, epoch_no);
-		tr = rt_tree(t);
-		if (tr)
-			tier_stat_add(ranges, tr->nr);
-	}
+	tr = rt_tree(t);
+	last = tr ? tr->head : RT_NONE;
+	rt_insert(t, last, mmap.start, mmap.end, 0, epoch_no);
+	tr = rt_tree(t);
+	if (tr)
+		tier_stat_add(ranges, tr->nr);
+	tier_stat_inc(targets);
 }
 
 void BPF_STRUCT_OPS_SLEEPABLE(demeter_target_remove, s32 pid)
@@ -192,186 +241,286 @@ void BPF_STRUCT_OPS_SLEEPABLE(demeter_target_remove, s32 pid)
 	tr = rt_tree(t);
 	if (tr)
 		tier_stat_add(ranges, -(s64)tr->nr);
+	tier_stat_add(targets, -1);
+	if (t < RT_MAX_TREES)
+		warm_pages[t] = 0;
 	rt_tree_destroy(t);
 }
 
 /* ------------------------------------------------------------------ */
-/* Samples from perf, hint faults or injection                          */
+/* Samples from perf, hint faults or injection: counted per block       */
 
 void BPF_STRUCT_OPS(demeter_sample, struct tier_ext_sample *s)
 {
-	s32 t, i;
-	struct rt_range *r;
+	struct blk_key key = { .pid = s->pid, .block = s->vaddr >> BLOCK_SHIFT };
+	u64 one = 1, *v;
 
 	if (source == SRC_ABIT) {
 		tier_stat_inc(samples_discarded);
 		return;
 	}
-	t = rt_find_tree(s->pid);
-	i = t >= 0 ? rt_find(t, s->vaddr) : RT_NONE;
-	r = t >= 0 ? rt_get(t, i) : NULL;
-	if (!r) {
-		tier_stat_inc(samples_discarded);
-		return;
+	v = bpf_map_lookup_elem(&blk_samples, &key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+	} else if (bpf_map_update_elem(&blk_samples, &key, &one, BPF_NOEXIST)) {
+		/* another CPU inserted it meanwhile */
+		v = bpf_map_lookup_elem(&blk_samples, &key);
+		if (!v) {
+			tier_stat_inc(samples_discarded);
+			return;
+		}
+		__sync_fetch_and_add(v, 1);
 	}
-	__sync_fetch_and_add(&r->nr_access, 1);
+	__sync_fetch_and_add(&samples_pending, 1);
 	tier_stat_inc(samples_used);
 }
 
 /* ------------------------------------------------------------------ */
-/* Accessed-bit probes: one random page per range per tick              */
+/* Epoch, per process: walk, split by density, merge (demeter.md 3.3)   */
 
-struct fill_ctx {
-	struct probe_buf *buf;
-	u32 t;
-	s32 cur;
-	u32 n;
+/* Passed to global functions: no pointers (they would lose their type). */
+struct seg_ctx {
+	s32 pid;
+	u64 start;		/* of buf->b[0] */
+	u32 n;			/* blocks in buf */
+	u32 nseg;		/* segments closed so far */
+	u32 max_segs;		/* may close this many (range budget) */
+	u32 cur_level;
+	bool first;		/* no block of the range seen yet */
+	bool split;		/* may split */
+	bool counts;		/* the window's accessed bits count */
+	bool samples;		/* samples came this epoch */
+	u64 young;		/* accesses of the open segment */
+	u64 fast;
+	u64 slow;
+	u64 blocks_young;
 };
 
-static long fill_step(u64 k, void *data)
+static long block_step(u64 k, void *data)
 {
-	struct fill_ctx *c = data;
-	struct rt_range *r = rt_get(c->t, c->cur);
-	u64 pages;
+	struct seg_ctx *c = data;
+	struct tier_ext_block *b;
+	struct scan_buf *buf;
+	u64 y = 0, addr, *v, fast;
+	struct blk_key key;
+	u32 i = k, l, zero = 0, s;
 
-	/* index by k, not a counter in c: keeps the verifier's states few */
-	if (!r || k >= PROBE_BATCH)
+	buf = bpf_map_lookup_elem(&scan_buf, &zero);
+	if (!buf || i >= c->n || i >= SCAN_CHUNK)
 		return 1;
-	pages = rt_size(r) >> 12;
-	c->buf->addr[k] = r->start + ((pages ? bpf_get_prandom_u32() % pages : 0) << 12);
-	c->buf->range[k] = c->cur;
-	c->buf->tree[k] = c->t;
-	c->n = k + 1;
-	c->cur = r->next;
-	return 0;
-}
-
-struct apply_ctx {
-	struct probe_buf *buf;
-	u32 n;
-	u64 young;
-};
-
-static long apply_step(u64 k, void *data)
-{
-	struct apply_ctx *c = data;
-	struct rt_range *r;
-	u32 i = k;
-
-	if (i >= PROBE_BATCH || i >= c->n)
-		return 1;
-	if (!(c->buf->addr[i] & TIER_PROBE_YOUNG))
-		return 0;
-	r = rt_get(c->buf->tree[i], c->buf->range[i]);
-	if (r) {
-		/* one young page stands for the range's share of granules */
-		r->nr_access += rt_size(r) / gran() ?: 1;
-		c->young++;
+	b = &buf->b[i];
+	addr = c->start + ((u64)i << BLOCK_SHIFT);
+	if (c->counts)
+		y = b->young;
+	if (c->samples && b->present) {
+		key.pid = c->pid;
+		key.pad = 0;
+		key.block = addr >> BLOCK_SHIFT;
+		v = bpf_map_lookup_elem(&blk_samples, &key);
+		if (v) {
+			y += *v;
+			bpf_map_delete_elem(&blk_samples, &key);
+		}
 	}
-	return 0;
-}
-
-/* Probe every range of tree @t once; a global function, verified once. */
-__noinline int probe_tree(u32 t)
-{
-	struct rt_tree *tr = rt_tree(t);
-	struct fill_ctx fc = { .t = t };
-	struct apply_ctx ac = {};
-	u32 zero = 0, b;
-	s64 ret;
-
-	if (!tr || !tr->pid)
-		return 0;
-	fc.buf = bpf_map_lookup_elem(&probe_buf, &zero);
-	if (!fc.buf)
-		return 0;
-	fc.cur = tr->head;
-	for (b = 0; b < RT_MAX_RANGES / PROBE_BATCH; b++) {
-		u32 n;
-
-		fc.n = 0;
-		bpf_loop(PROBE_BATCH, fill_step, &fc, 0);
-		n = fc.n;
-		if (!n || n > PROBE_BATCH)
-			break;
-		ret = bpf_tier_probe_pages(tr->pid, fc.buf->addr, n * sizeof(u64));
-		tr = rt_tree(t);
-		if (ret < 0 || !tr)
-			break;
-		ac.buf = fc.buf;
-		ac.n = n;
-		ac.young = 0;
-		bpf_loop(PROBE_BATCH, apply_step, &ac, 0);
-		tier_stat_add(probes, n);
-		tier_stat_add(probes_young, ac.young);
-		if (fc.cur == RT_NONE)
-			break;
+	c->blocks_young += y ? 1 : 0;
+	l = b->present ? level(y) : LEVEL_EMPTY;
+	if (c->first) {
+		c->cur_level = l;
+		c->first = false;
+	} else if (l != c->cur_level && c->nseg < c->max_segs) {
+		/* density or presence changes here: close the open segment */
+		s = c->nseg & (MAX_SEGS - 1);
+		buf->seg_end[s] = addr;
+		buf->seg_young[s] = c->young;
+		buf->seg_fast[s] = c->fast;
+		buf->seg_slow[s] = c->slow;
+		c->nseg++;
+		c->young = 0;
+		c->fast = 0;
+		c->slow = 0;
+		c->cur_level = l;
 	}
+	c->young += y;
+	fast = node_fast[0] * b->pages[0] + node_fast[1] * b->pages[1] +
+	       node_fast[2] * b->pages[2] + node_fast[3] * b->pages[3];
+	c->fast += fast;
+	c->slow += b->pages[0] + b->pages[1] + b->pages[2] + b->pages[3] - fast;
 	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* Epoch: decay, split, merge (demeter.md 3.3)                          */
+/*
+ * Walk @nr blocks from @start of @pid and feed them to block_step(); a
+ * global function, verified once. Returns the blocks walked or -errno.
+ */
+__noinline int scan_chunk(struct seg_ctx *c, u64 start, u32 nr, u32 flags)
+{
+	struct scan_buf *buf;
+	struct seg_ctx lc;	/* bpf_loop() takes the stack only */
+	u32 zero = 0;
+	s64 n;
+
+	buf = bpf_map_lookup_elem(&scan_buf, &zero);
+	barrier_var(nr);	/* bound the value the kfunc gets */
+	if (!c || !buf || nr < 1 || nr > SCAN_CHUNK)
+		return -22;
+	n = bpf_tier_range_scan_blocks(c->pid, start, buf->b,
+				       nr * sizeof(buf->b[0]), flags);
+	if (n <= 0)
+		return n;
+	lc = *c;
+	lc.start = start;
+	lc.n = n;
+	bpf_loop(SCAN_CHUNK, block_step, &lc, 0);
+	*c = lc;
+	return n;
+}
 
 struct walk_ctx {
 	u32 t;
 	s32 cur;
-	u64 left_nr;		/* count of the left neighbour */
-	u64 thresh;
-	u64 margin;
+	s32 pid;
 	u32 splits;
 	u32 merges;
-	u64 hot_pages;
-	u64 cap;
-	u64 max_freq;
+	u64 scans;
+	u64 blocks_young;
+	u32 flags;
+	bool counts;
+	bool samples;
 };
 
-static long decay_step(u64 k, void *data)
+/* Set range @i from a segment: its accesses and residency this window. */
+static __always_inline void seg_apply(u32 t, s32 i, u64 young, u64 fast,
+				      u64 slow, bool fresh, bool counts)
 {
-	struct walk_ctx *c = data;
-	struct rt_range *r = rt_get(c->t, c->cur);
+	struct rt_range *r = rt_get(t, i);
 
 	if (!r)
+		return;
+	/* a fresh piece starts at its steady state; others decay by half */
+	if (fresh)
+		r->nr_access = 2 * young;
+	else if (counts)
+		r->nr_access = r->nr_access / 2 + young;
+	r->fast = fast;
+	r->slow = slow;
+}
+
+static long split_apply_step(u64 k, void *data)
+{
+	struct walk_ctx *w = data;
+	struct scan_buf *buf;
+	u32 zero = 0, s = k;
+	s32 right;
+
+	buf = bpf_map_lookup_elem(&scan_buf, &zero);
+	if (!buf || s >= MAX_SEGS)
 		return 1;
-	r->nr_access >>= 1;
-	if (freq(r) > c->max_freq)
-		c->max_freq = freq(r);
-	c->cur = r->next;
+	right = rt_split(w->t, w->cur, buf->seg_end[s], epoch_no);
+	if (right == RT_NONE)
+		return 1;
+	seg_apply(w->t, w->cur, buf->seg_young[s], buf->seg_fast[s],
+		  buf->seg_slow[s], true, true);
+	w->splits++;
+	w->cur = right;
 	return 0;
 }
 
-static long split_step(u64 k, void *data)
-{
-	struct walk_ctx *c = data;
-	struct rt_range *r = rt_get(c->t, c->cur), *n;
-	struct rt_tree *tr = rt_tree(c->t);
-	u64 nr, right_nr, size, mid;
-	s32 next, right;
-	bool alone;
+struct chunk_ctx {
+	struct seg_ctx *c;
+	u64 cs;			/* next chunk's start */
+	u64 end;
+	u32 flags;
+	u32 scans;
+};
 
+static long chunk_step(u64 k, void *data)
+{
+	struct chunk_ctx *cc = data;
+	u64 nr;
+
+	if (cc->cs >= cc->end)
+		return 1;
+	/* ranges start and end on blocks */
+	nr = (cc->end - cc->cs) >> BLOCK_SHIFT;
+	if (nr > SCAN_CHUNK)
+		nr = SCAN_CHUNK;
+	cc->scans++;
+	if (scan_chunk(cc->c, cc->cs, nr, cc->flags) <= 0)
+		return 1;
+	cc->cs += nr << BLOCK_SHIFT;
+	return 0;
+}
+
+/*
+ * Walk range @w->cur, apply its counts, split it at its edges; a global
+ * function, verified once.
+ */
+__noinline int scan_range(struct walk_ctx *w)
+{
+	struct chunk_ctx cc = {};
+	struct seg_ctx c = {};
+	struct rt_range *r;
+	struct rt_tree *tr;
+	u32 nseg;
+
+	if (!w)
+		return 0;
+	r = rt_get(w->t, w->cur);
+	tr = rt_tree(w->t);
 	if (!r || !tr)
+		return 0;
+	/* an empty range is walked whole first: one walk, no blocks */
+	if (!r->fast && !r->slow) {
+		struct tier_ext_range_scan scan;
+
+		w->scans++;
+		if (bpf_tier_range_scan(w->pid, r->start, r->end, &scan,
+					TIER_SCAN_MOVABLE) <= 0)
+			return 0;
+	}
+	c.pid = w->pid;
+	c.first = true;
+	c.counts = w->counts && source != SRC_SAMPLES;
+	c.samples = w->samples;
+	c.max_segs = 0;
+	if (rt_size(r) > BLOCK && tr->nr < max_ranges)
+		c.max_segs = max_ranges - tr->nr;
+	if (c.max_segs > MAX_SEGS - 1)
+		c.max_segs = MAX_SEGS - 1;
+	cc.c = &c;
+	cc.cs = r->start;
+	cc.end = r->end;
+	cc.flags = w->flags;
+	/* up to 64 GiB of address space per range and epoch */
+	bpf_loop(64, chunk_step, &cc, 0);
+	w->scans += cc.scans;
+	w->blocks_young += c.blocks_young;
+	nseg = c.nseg;
+	if (nseg) {
+		struct walk_ctx lw = *w;	/* bpf_loop() takes the stack only */
+
+		/* pieces left of each edge, then the last piece */
+		bpf_loop(nseg, split_apply_step, &lw, 0);
+		w->splits = lw.splits;
+		seg_apply(w->t, lw.cur, c.young, c.fast, c.slow, true, true);
+	} else {
+		seg_apply(w->t, w->cur, c.young, c.fast, c.slow, false,
+			  w->counts);
+	}
+	return 0;
+}
+
+static long scan_step(u64 k, void *data)
+{
+	struct walk_ctx *w = data;
+	struct rt_range *r = rt_get(w->t, w->cur);
+	s32 next;
+
+	if (!r)
 		return 1;
 	next = r->next;
-	n = rt_get(c->t, next);
-	nr = r->nr_access;
-	right_nr = n ? n->nr_access : 0;
-	size = rt_size(r);
-	alone = r->prev == RT_NONE && next == RT_NONE;
-	if (size >= 2 * gran() && nr >= c->thresh && tr->nr < max_ranges &&
-	    (alone || r->mark == MARK_SPLIT ||
-	     (nr > c->left_nr + c->margin && nr > right_nr + c->margin))) {
-		mid = r->start + ((size / 2) & ~(gran() - 1));
-		right = rt_split(c->t, c->cur, mid, epoch_no);
-		n = rt_get(c->t, right);
-		if (n) {
-			c->splits++;
-			c->left_nr = n->nr_access;
-			c->cur = next;
-			return 0;
-		}
-	}
-	c->left_nr = nr;
-	c->cur = next;
+	scan_range(w);
+	w->cur = next;
 	return 0;
 }
 
@@ -383,7 +532,8 @@ static long merge_step(u64 k, void *data)
 	if (!r)
 		return 1;
 	n = rt_get(c->t, r->next);
-	if (n && !r->nr_access && !n->nr_access && n->start == r->end &&
+	/* same density level (by the decayed counts): one range again */
+	if (n && n->start == r->end && range_level(r) == range_level(n) &&
 	    epoch_no - r->epoch >= merge_epochs &&
 	    epoch_no - n->epoch >= merge_epochs) {
 		/* keep the merged range's age: it is not a fresh split */
@@ -398,383 +548,360 @@ static long merge_step(u64 k, void *data)
 	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* Ranking and relocation (demeter.md 3.4-3.6)                          */
-
-/* Count the range's resident pages by tier. */
-static long resident_step(u64 k, void *data)
-{
-	struct walk_ctx *c = data;
-	struct rt_range *r = rt_get(c->t, c->cur);
-	struct rt_tree *tr = rt_tree(c->t);
-	struct tier_ext_range_scan scan;
-	s32 cur = c->cur;
-	u32 nid;
-
-	if (!r || !tr)
-		return 1;
-	c->cur = r->next;
-	r->fast = 0;
-	r->slow = 0;
-	if (bpf_tier_range_scan(tr->pid, r->start, r->end, &scan, 0) <= 0)
-		return 0;
-	r = rt_get(c->t, cur);
-	if (!r)
-		return 1;
-	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++) {
-		if (!scan.pages[nid])
-			continue;
-		if (bpf_tier_node_tier(nid) == 0)
-			r->fast += scan.pages[nid];
-		else
-			r->slow += scan.pages[nid];
-	}
-	return 0;
-}
-
-struct plan_ctx {
+struct count_ctx {
 	u32 t;
 	s32 cur;
-	s32 pid;
-	u64 thresh;		/* hot: freq >= thresh (and > 0) */
-	u64 pages;		/* resident pages of hot ranges */
-	u64 budget;
-	u32 reqs;
-	u32 nr_cold;
-	u32 cold_pos;
-	s32 coldest;
-	u64 coldest_freq;
-	u64 cap;
-	u64 group_pages;
-	u32 pass;
+	u64 thresh;
+	u64 pages;
+	u64 max_freq;
 };
 
-static __always_inline bool is_hot(struct rt_range *r, u64 thresh)
+/* Resident pages of tree @t's ranges at @thresh accesses per 2 MiB or more. */
+static long count_step(u64 k, void *data)
 {
-	return (r->nr_access && freq(r) >= thresh) || r->mark == MARK_HOT;
-}
-
-/* The highest frequency below the threshold: the boundary group. */
-static long below_step(u64 k, void *data)
-{
-	struct plan_ctx *c = data;
-	struct rt_range *r = rt_get(c->t, c->cur);
-	u64 f;
-
-	if (!r)
-		return 1;
-	c->cur = r->next;
-	r->mark = MARK_NONE;
-	f = freq(r);
-	if (r->nr_access && f < c->thresh && f > c->coldest_freq)
-		c->coldest_freq = f;
-	return 0;
-}
-
-static __always_inline bool in_boundary(struct plan_ctx *c, struct rt_range *r)
-{
-	return r->nr_access && freq(r) == c->coldest_freq;
-}
-
-static long group_step(u64 k, void *data)
-{
-	struct plan_ctx *c = data;
-	struct rt_range *r = rt_get(c->t, c->cur);
-
-	if (!r)
-		return 1;
-	c->cur = r->next;
-	if (in_boundary(c, r))
-		c->group_pages += r->fast + r->slow;
-	return 0;
-}
-
-/*
- * Boundary ranges join the hot set while they fit, those mostly in fast
- * memory first (pass 0), so that equally hot ranges do not trade places.
- * Those left out split in the next epoch, unless the group is over twice
- * the fast tier: then it is uniformly accessed memory, which splitting
- * cannot make fit.
- */
-static long boundary_step(u64 k, void *data)
-{
-	struct plan_ctx *c = data;
-	struct rt_range *r = rt_get(c->t, c->cur);
-	u64 pages;
-
-	if (!r)
-		return 1;
-	c->cur = r->next;
-	if (!in_boundary(c, r) || r->mark == MARK_HOT)
-		return 0;
-	if (!c->pass && r->fast < r->slow)
-		return 0;
-	pages = r->fast + r->slow;
-	if (c->pages + pages <= c->cap) {
-		r->mark = MARK_HOT;
-		c->pages += pages;
-	} else if (c->pass && c->group_pages <= 2 * c->cap) {
-		r->mark = MARK_SPLIT;
-	}
-	return 0;
-}
-
-static long count_hot_step(u64 k, void *data)
-{
-	struct plan_ctx *c = data;
+	struct count_ctx *c = data;
 	struct rt_range *r = rt_get(c->t, c->cur);
 
 	if (!r)
 		return 1;
 	if (r->nr_access && freq(r) >= c->thresh)
 		c->pages += r->fast + r->slow;
+	if (freq(r) > c->max_freq)
+		c->max_freq = freq(r);
 	c->cur = r->next;
 	return 0;
 }
 
-/* Find the coldest not-hot range with fast pages not yet chosen. */
-static long coldest_step(u64 k, void *data)
+/*
+ * One epoch's walk of tree @t; a global function, verified once. Returns
+ * the tree's highest frequency.
+ */
+__noinline u64 epoch_scan(u32 t)
 {
-	struct plan_ctx *c = data;
-	struct rt_range *r = rt_get(c->t, c->cur);
-	s32 i = c->cur;
+	struct rt_tree *tr = rt_tree(t);
+	struct walk_ctx wc = { .t = t };
+	struct count_ctx cc = { .t = t };
 
-	if (!r)
-		return 1;
-	c->cur = r->next;
-	if (r->used != 1 || !r->fast || is_hot(r, c->thresh))
+	if (!tr || !tr->pid || t >= RT_MAX_TREES)
 		return 0;
-	if (c->coldest == RT_NONE || freq(r) < c->coldest_freq) {
-		c->coldest = i;
-		c->coldest_freq = freq(r);
-	}
-	return 0;
+	wc.pid = tr->pid;
+	/* the first walk of a process only clears bits of unknown age */
+	wc.counts = source == SRC_SAMPLES || primed[t];
+	wc.samples = source != SRC_ABIT && samples_pending;
+	wc.flags = TIER_SCAN_MOVABLE;
+	if (source != SRC_SAMPLES)
+		wc.flags |= TIER_SCAN_CLEAR_YOUNG;
+	wc.cur = tr->head;
+	bpf_loop(RT_MAX_RANGES, scan_step, &wc, 0);
+	primed[t] = true;
+	tr = rt_tree(t);
+	if (!tr)
+		return 0;
+	wc.cur = tr->head;
+	bpf_loop(RT_MAX_RANGES * 2, merge_step, &wc, 0);
+	tier_stat_add(splits, wc.splits);
+	tier_stat_add(merges, wc.merges);
+	tier_stat_add(ranges, (s64)wc.splits - (s64)wc.merges);
+	tier_stat_add(scans, wc.scans);
+	tier_stat_add(blocks_young, wc.blocks_young);
+
+	/* what this target would use of the fast tier: its warm ranges */
+	cc.thresh = demand_freq;
+	cc.cur = tr->head;
+	bpf_loop(RT_MAX_RANGES, count_step, &cc, 0);
+	warm_pages[t] = cc.pages;
+	return cc.max_freq;
 }
 
-static long promote_step(u64 k, void *data)
-{
-	struct plan_ctx *c = data;
-	struct rt_range *r = rt_get(c->t, c->cur), *cold;
-	struct tier_ext_migrate_args a = {};
-	u64 n;
-	s64 id;
+/* ------------------------------------------------------------------ */
+/* Guest-wide planning (demeter.md 3.4-3.6)                             */
 
-	if (!r || !c->budget || c->reqs >= MAX_REQS)
-		return 1;
-	c->cur = r->next;
-	if (!is_hot(r, c->thresh) || !r->slow ||
-	    epoch_no - r->epoch < cool_epochs)
-		return 0;
-	n = r->slow < c->budget ? r->slow : c->budget;
-	a.start = r->start;
-	a.end = r->end;
-	a.nid = fast_nid;
-	a.max_pages = n;
-	/* pair with the coldest range that still has fast pages */
-	cold = c->cold_pos < c->nr_cold ? rt_get(c->t, cold_at(c->cold_pos)) : NULL;
-	/* swap only for a clear gain (the split margin factor): no churn
-	 * between ranges whose estimates differ by noise */
-	if (cold && cold->fast && freq(r) < split_margin * freq(cold) + 1)
-		return 0;
-	if (cold && cold->fast <= n)
-		c->cold_pos++;		/* used up by this request */
-	if (cold && cold->fast) {
-		a.cold_start = cold->start;
-		a.cold_end = cold->end;
-		a.cold_nid = slow_nid;
-		a.flags = TIER_MIGRATE_EXCHANGE;
-		cold->fast = cold->fast > n ? cold->fast - n : 0;
+/* Pages of every tree's ranges at @thresh or hotter. */
+__noinline u64 hot_pages(u64 thresh)
+{
+	struct count_ctx cc = { .thresh = thresh };
+	struct rt_tree *tr;
+	u32 t;
+
+	for (t = 0; t < RT_MAX_TREES; t++) {
+		tr = rt_tree(t);
+		if (!tr || !tr->pid)
+			continue;
+		cc.t = t;
+		cc.cur = tr->head;
+		bpf_loop(RT_MAX_RANGES, count_step, &cc, 0);
 	}
-	id = bpf_tier_migrate(c->pid, &a);
-	if (id > 0) {
-		if (a.flags)
-			tier_stat_inc(exchange_reqs);
-		else
-			tier_stat_inc(promote_reqs);
-		c->budget -= n;
-		c->reqs++;
-		r->slow -= n;
-	}
-	return 0;
+	return cc.pages;
 }
 
 struct search_ctx {
-	struct plan_ctx *pc;
 	u64 lo, hi, cap;
-	u32 head;
 };
 
 /* One step of the search for the lowest threshold whose ranges fit. */
 static long search_step(u64 k, void *data)
 {
 	struct search_ctx *c = data;
-	struct plan_ctx *pc = c->pc;
 	u64 mid;
 
 	if (c->lo >= c->hi)
 		return 1;
 	mid = c->lo + (c->hi - c->lo) / 2;
-	pc->thresh = mid;
-	pc->pages = 0;
-	pc->cur = c->head;
-	bpf_loop(RT_MAX_RANGES, count_hot_step, pc, 0);
-	if (pc->pages <= c->cap)
+	if (hot_pages(mid) <= c->cap)
 		c->hi = mid;
 	else
 		c->lo = mid + 1;
 	return 0;
 }
 
-/* Pick the next coldest range with fast pages into cold_list[k]. */
-static long pick_cold_step(u64 k, void *data)
-{
-	struct search_ctx *c = data;
-	struct plan_ctx *pc = c->pc;
-	struct rt_range *r;
+/*
+ * The extreme range (hottest with slow pages, or coldest with fast pages)
+ * over all trees, among those not yet picked this epoch.
+ */
+struct pick_ctx {
+	u32 t;
+	s32 cur;
+	bool hottest;
+	u64 below;		/* hottest: freq < below (0: any) */
+	u64 best_freq;
+	s32 best_t;
+	s32 best_i;
+};
 
-	pc->coldest = RT_NONE;
-	pc->cur = c->head;
-	bpf_loop(RT_MAX_RANGES, coldest_step, pc, 0);
-	r = rt_get(pc->t, pc->coldest);
+static long pick_step(u64 k, void *data)
+{
+	struct pick_ctx *c = data;
+	struct rt_range *r = rt_get(c->t, c->cur);
+	s32 i = c->cur;
+	u64 f;
+
 	if (!r)
 		return 1;
-	r->used = 2;	/* chosen; restored by unpick_step */
-	cold_set(k, pc->coldest);
-	pc->nr_cold = k + 1;
+	c->cur = r->next;
+	if (r->used != 1)
+		return 0;	/* picked already */
+	f = freq(r);
+	if (c->hottest) {
+		if (!r->slow || !r->nr_access || epoch_no - r->epoch < cool_epochs)
+			return 0;
+		if (c->best_t >= 0 && f <= c->best_freq)
+			return 0;
+	} else {
+		if (!r->fast)
+			return 0;
+		if (c->best_t >= 0 && f >= c->best_freq)
+			return 0;
+	}
+	c->best_freq = f;
+	c->best_t = c->t;
+	c->best_i = i;
 	return 0;
+}
+
+/* Ranges picked this epoch, to unmark after planning. */
+#define MAX_PICKED	256		/* > MAX_PICKS + 2 * MAX_REQS, a power of 2 */
+s32 picked_t[MAX_PICKED], picked_i[MAX_PICKED];
+u32 nr_picked;
+
+__noinline int pick(bool hottest, s32 *best_t, s32 *best_i, u64 *best_freq)
+{
+	struct pick_ctx c = { .hottest = hottest, .best_t = -1 };
+	struct rt_tree *tr;
+	struct rt_range *r;
+	u32 t;
+
+	if (!best_t || !best_i || !best_freq || nr_picked >= MAX_PICKED)
+		return 0;
+	for (t = 0; t < RT_MAX_TREES; t++) {
+		tr = rt_tree(t);
+		if (!tr || !tr->pid)
+			continue;
+		c.t = t;
+		c.cur = tr->head;
+		bpf_loop(RT_MAX_RANGES, pick_step, &c, 0);
+	}
+	if (c.best_t < 0)
+		return 0;
+	r = rt_get(c.best_t, c.best_i);
+	if (!r)
+		return 0;
+	r->used = 2;	/* picked; restored after planning */
+	picked_t[nr_picked & (MAX_PICKED - 1)] = c.best_t;
+	picked_i[nr_picked & (MAX_PICKED - 1)] = c.best_i;
+	nr_picked++;
+	*best_t = c.best_t;
+	*best_i = c.best_i;
+	*best_freq = c.best_freq;
+	return 1;
 }
 
 static long unpick_step(u64 k, void *data)
 {
-	struct plan_ctx *pc = data;
 	struct rt_range *r;
+	u32 j = k;
 
-	if (k >= pc->nr_cold)
+	if (j >= nr_picked || j >= MAX_PICKED)
 		return 1;
-	r = rt_get(pc->t, cold_at(k));
-	if (r)
+	r = rt_get(picked_t[j], picked_i[j]);
+	if (r && r->used == 2)
 		r->used = 1;
 	return 0;
 }
 
-/* Fast tier over its watermark: demote pages of the coldest ranges. */
-static long demote_step(u64 k, void *data)
-{
-	struct plan_ctx *pc = data;
-	struct tier_ext_migrate_args a = {};
-	struct rt_range *r;
+struct plan {
+	u64 budget;		/* pages left to move this epoch */
+	u64 room;		/* fast pages free for promotions */
+	u64 cap_left;		/* hot-set capacity not yet used */
+	u32 reqs;
+	/* the victim being demoted */
+	s32 vt, vi;
+	u64 vfreq;
+	u64 vleft;		/* its fast pages not yet asked for */
+	bool victims_done;
+};
 
-	if (k < pc->cold_pos)
-		return 0;
-	if (k >= pc->nr_cold || !pc->budget || pc->reqs >= MAX_REQS)
-		return 1;
-	r = rt_get(pc->t, cold_at(k));
-	if (!r || !r->fast)
-		return 0;
+static __always_inline s64 request(u32 t, s32 i, s32 nid, u64 pages)
+{
+	struct tier_ext_migrate_args a = {};
+	struct rt_range *r = rt_get(t, i);
+	struct rt_tree *tr = rt_tree(t);
+
+	if (!r || !tr || !tr->pid || !pages)
+		return -1;
 	a.start = r->start;
 	a.end = r->end;
-	a.nid = slow_nid;
-	a.max_pages = r->fast < pc->budget ? r->fast : pc->budget;
-	if (bpf_tier_migrate(pc->pid, &a) > 0) {
+	a.nid = nid;
+	a.max_pages = pages;
+	return bpf_tier_migrate(tr->pid, &a);
+}
+
+/* Demote one victim's share: colder than @hot, or any if @hot is 0. */
+struct room_ctx {
+	struct plan *p;
+	u64 want;		/* room wanted in all */
+	u64 hot;		/* frequency of what the room is for (0: any) */
+};
+
+static long room_step(u64 k, void *data)
+{
+	struct room_ctx *c = data;
+	struct plan *p = c->p;
+	struct rt_range *v;
+	u64 n;
+
+	if (p->room >= c->want || !p->budget || p->reqs >= MAX_REQS)
+		return 1;
+	if (!p->vleft) {
+		if (p->victims_done || !pick(false, &p->vt, &p->vi, &p->vfreq)) {
+			p->victims_done = true;
+			return 1;
+		}
+		v = rt_get(p->vt, p->vi);
+		p->vleft = v ? v->fast : 0;
+	}
+	/* a clear gain only: no churn between ranges alike */
+	if (c->hot && c->hot < split_margin * p->vfreq + 1)
+		return 1;
+	n = c->want - p->room;
+	if (n > p->vleft)
+		n = p->vleft;
+	if (n > p->budget)
+		n = p->budget;
+	if (request(p->vt, p->vi, slow_nid, n) > 0) {
 		tier_stat_inc(demote_reqs);
-		pc->budget -= a.max_pages;
-		pc->reqs++;
+		p->reqs++;
+		p->room += n;
+		p->budget -= n;
+	}
+	p->vleft -= n;
+	return 0;
+}
+
+/* Make @want pages of room, demoting ranges colder than @hot (0: any). */
+__noinline int make_room(struct plan *p, u64 want, u64 hot)
+{
+	struct room_ctx c = { .p = p, .want = want, .hot = hot };
+
+	if (!p)
+		return 0;
+	bpf_loop(MAX_REQS, room_step, &c, 0);
+	return 0;
+}
+
+/* Promote the hottest ranges' slow pages, hottest first. */
+static long promote_step(u64 k, void *data)
+{
+	struct plan *p = data;
+	struct rt_range *r;
+	u64 f = 0, n;
+	s32 t = 0, i = 0;
+
+	if (!p->budget || p->reqs >= MAX_REQS || !p->cap_left)
+		return 1;
+	if (!pick(true, &t, &i, &f) || f < hot_thresh)
+		return 1;
+	r = rt_get(t, i);
+	if (!r)
+		return 1;
+	n = r->slow;
+	if (n > p->budget)
+		n = p->budget;
+	if (n > p->cap_left)
+		n = p->cap_left;
+	make_room(p, n, f ?: 1);
+	if (n > p->room)
+		n = p->room;
+	if (!n || p->reqs >= MAX_REQS)
+		return 1;
+	if (request(t, i, fast_nid, n) > 0) {
+		tier_stat_inc(promote_reqs);
+		p->reqs++;
+		p->budget -= n;
+		p->room -= n;
+		p->cap_left -= n;
 	}
 	return 0;
 }
 
-/* One epoch of tree @t; a global function, verified once. */
-__noinline int epoch(u32 t)
+/* Rank every tree's ranges and queue this epoch's migrations. */
+__noinline int plan_epoch(u64 max_freq)
 {
-	struct rt_tree *tr = rt_tree(t);
-	struct walk_ctx wc = { .t = t };
-	struct plan_ctx pc = { .t = t };
-	struct search_ctx sc = { .pc = &pc };
-	u64 fast_cap, fast_now;
+	struct search_ctx sc = {};
+	struct plan p = {};
+	u64 fast_cap, fast_now, hot, free, wmark;
 
-	if (t < RT_MAX_TREES)
-		warm_pages[t] = 0;
-	if (!tr || !tr->pid)
-		return 0;
-	pc.pid = tr->pid;
-
-	/* decay, then split ranges hotter than both neighbours, then merge */
-	wc.cur = tr->head;
-	bpf_loop(RT_MAX_RANGES, decay_step, &wc, 0);
-	wc.thresh = (u64)split_thresh * vcpus;
-	wc.margin = wc.thresh * split_margin;
-	wc.cur = tr->head;
-	bpf_loop(RT_MAX_RANGES, split_step, &wc, 0);
-	wc.cur = tr->head;
-	bpf_loop(RT_MAX_RANGES * 2, merge_step, &wc, 0);
-	tier_stat_add(splits, wc.splits);
-	tier_stat_add(merges, wc.merges);
-	tier_stat_add(ranges, (s64)wc.splits - (s64)wc.merges);
-
-	/* residency of every range, by tier */
-	tr = rt_tree(t);
-	if (!tr)
-		return 0;
-	wc.cur = tr->head;
-	bpf_loop(RT_MAX_RANGES, resident_step, &wc, 0);
-
-	/* what this target would use of the fast tier: its warm ranges */
-	pc.thresh = demand_freq;
-	pc.pages = 0;
-	pc.cur = tr->head;
-	bpf_loop(RT_MAX_RANGES, count_hot_step, &pc, 0);
-	if (t < RT_MAX_TREES)
-		warm_pages[t] = pc.pages;
-
-	/*
-	 * hot set: the lowest threshold whose ranges fit the fast tier, at
-	 * the size the host resizes it to (a per-node balloon)
-	 */
+	/* hot set: the lowest threshold whose ranges fit the fast tier */
 	fast_cap = bpf_tier_node_usable(fast_nid);
 	fast_now = bpf_tier_node_capacity(fast_nid);
 	sc.cap = fast_cap * fast_pct / 100;
 	sc.lo = 1;
-	sc.hi = wc.max_freq + 1;
-	sc.head = tr->head;
+	sc.hi = max_freq + 1;
 	bpf_loop(64, search_step, &sc, 0);
-	pc.thresh = sc.lo;
-	pc.pages = 0;
-	pc.cur = tr->head;
-	bpf_loop(RT_MAX_RANGES, count_hot_step, &pc, 0);
-	pc.coldest_freq = 0;
-	pc.cur = tr->head;
-	bpf_loop(RT_MAX_RANGES, below_step, &pc, 0);
-	if (pc.coldest_freq) {
-		pc.cap = sc.cap;
-		pc.group_pages = 0;
-		pc.cur = tr->head;
-		bpf_loop(RT_MAX_RANGES, group_step, &pc, 0);
-		for (pc.pass = 0; pc.pass < 2; pc.pass++) {
-			pc.cur = tr->head;
-			bpf_loop(RT_MAX_RANGES, boundary_step, &pc, 0);
-		}
-	}
-	hot_thresh = sc.lo;
-	tier_stat_add(hot_bytes, (s64)(pc.pages * 4096) - (s64)hot_bytes_now);
-	hot_bytes_now = pc.pages * 4096;
+	/* even the hottest ranges do not fit: fill the tier with them */
+	hot_thresh = sc.lo <= max_freq ? sc.lo : max_freq;
+	hot = hot_thresh ? hot_pages(hot_thresh) : 0;
+	tier_stat_add(hot_bytes, (s64)(hot * 4096) - (s64)hot_bytes_now);
+	hot_bytes_now = hot * 4096;
 
-	/* the coldest ranges with fast pages, coldest first */
-	bpf_loop(MAX_COLD, pick_cold_step, &sc, 0);
-	bpf_loop(MAX_COLD, unpick_step, &pc, 0);
-
-	/* relocate: hot slow pages in, exchanged with the coldest fast ones */
-	pc.budget = max_pages_epoch;
-	pc.cur = tr->head;
-	bpf_loop(RT_MAX_RANGES, promote_step, &pc, 0);
+	p.budget = max_pages_epoch;
+	free = bpf_tier_node_free(fast_nid);
+	wmark = fast_cap * demote_wmark_pct / 100;
+	p.room = bpf_tier_node_room(fast_nid);
+	p.cap_left = sc.cap;
+	p.vt = -1;
 	if (fast_now > fast_cap) {
 		/* the balloon still needs this much of the fast tier */
-		if (pc.budget > fast_now - fast_cap)
-			pc.budget = fast_now - fast_cap;
 		tier_stat_inc(capacity_demotions);
-		bpf_loop(MAX_COLD, demote_step, &pc, 0);
-	} else if (bpf_tier_node_free(fast_nid) < fast_cap * demote_wmark_pct / 100) {
-		bpf_loop(MAX_COLD, demote_step, &pc, 0);
+		make_room(&p, p.room + fast_now - fast_cap, 0);
+	} else if (free < wmark) {
+		make_room(&p, p.room + wmark - free, 0);
 	}
+	if (fast_now > fast_cap || free < wmark)
+		p.room = 0;	/* what was demoted to fit is not room */
+	if (hot)
+		bpf_loop(MAX_PICKS, promote_step, &p, 0);
+	bpf_loop(MAX_PICKED, unpick_step, NULL, 0);
+	nr_picked = 0;
 	return 0;
 }
 
@@ -796,19 +923,21 @@ static void publish_demand(void)
 
 void BPF_STRUCT_OPS_SLEEPABLE(demeter_tick)
 {
-	u64 now = bpf_ktime_get_ns();
+	u64 now = bpf_ktime_get_ns(), max_freq = 0, f;
 	u32 t;
 
-	if (source != SRC_SAMPLES)
-		for (t = 0; t < RT_MAX_TREES; t++)
-			probe_tree(t);
 	if (now - last_epoch_ns < (u64)epoch_ms * 1000000)
 		return;
 	last_epoch_ns = now;
 	epoch_no++;
 	tier_stat_inc(epochs);
-	for (t = 0; t < RT_MAX_TREES; t++)
-		epoch(t);
+	for (t = 0; t < RT_MAX_TREES; t++) {
+		f = epoch_scan(t);
+		if (f > max_freq)
+			max_freq = f;
+	}
+	samples_pending = 0;
+	plan_epoch(max_freq);
 	publish_demand();
 }
 

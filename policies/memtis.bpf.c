@@ -50,12 +50,13 @@ struct memtis_stats {
 	u64 demote_reqs;
 	u64 pages_moved;
 	u64 pages_failed;
+	u64 targets_refused;	/* beyond MAX_TARGETS: not managed */
 };
 TIER_STATS(struct memtis_stats)
 
 #define CHUNK		(2ULL << 20)
 #define CHUNK_PAGES	512
-#define MAX_TARGETS	4
+#define MAX_TARGETS	64		/* more are counted in targets_refused */
 #define MAX_CHUNKS	8192		/* per target: both areas */
 #define NR_BINS		16
 #define PROBE_MAX	512
@@ -190,7 +191,11 @@ void BPF_STRUCT_OPS_SLEEPABLE(memtis_target_add, s32 pid)
 	struct target *tg = tier_target_slot_get(&targets, MAX_TARGETS);
 	u64 n0, n1;
 
-	if (!tg || tier_target_areas(pid, &tg->areas[0], &tg->areas[1]))
+	if (!tg) {
+		tier_stat_inc(targets_refused);
+		return;
+	}
+	if (tier_target_areas(pid, &tg->areas[0], &tg->areas[1]))
 		return;
 	n0 = (tg->areas[0].end - tg->areas[0].start) / CHUNK;
 	n1 = (tg->areas[1].end - tg->areas[1].start) / CHUNK;

@@ -32,8 +32,14 @@ struct migrate_args {
 	u32 max_pages, flags;
 };
 
-enum { CMD_SCAN = 1, CMD_MIGRATE = 2, CMD_MIGRATE_PAGES = 3, CMD_ROOM = 4 };
-enum { SCAN_CLEAR_YOUNG = 1, MIGRATE_EXCHANGE = 1, MIGRATE_TX = 2, MIGRATE_SHADOW = 4 };
+enum { CMD_SCAN = 1, CMD_MIGRATE = 2, CMD_MIGRATE_PAGES = 3, CMD_ROOM = 4,
+       CMD_SCAN_BLOCKS = 5 };
+enum { SCAN_CLEAR_YOUNG = 1, SCAN_MOVABLE = 2 };
+enum { MIGRATE_EXCHANGE = 1, MIGRATE_TX = 2, MIGRATE_SHADOW = 4 };
+
+struct block {
+	uint16_t young, present, pages[4];
+};
 
 struct cmd {
 	u64 seq;
@@ -50,6 +56,7 @@ struct result {
 	u64 seq;
 	int64_t ret;
 	struct range_scan scan;
+	struct block blocks[8];
 };
 
 FIXTURE(mm) {
@@ -112,6 +119,16 @@ static struct result scan(FIXTURE_DATA(mm) *self, void *start, size_t len,
 {
 	struct cmd c = { .op = CMD_SCAN, .pid = getpid(), .flags = flags,
 			 .start = (u64)start, .end = (u64)start + len };
+
+	return run_cmd(self, c);
+}
+
+/* bpf_tier_range_scan_blocks() over @nr 2 MiB blocks from @start. */
+static struct result scan_blocks(FIXTURE_DATA(mm) *self, void *start,
+				 unsigned int nr, u32 flags)
+{
+	struct cmd c = { .op = CMD_SCAN_BLOCKS, .pid = getpid(), .flags = flags,
+			 .start = (u64)start, .nr_pages = nr };
 
 	return run_cmd(self, c);
 }
@@ -220,6 +237,64 @@ TEST_F(mm, scan_counts_nodes_and_accesses)
 	r = scan(self, fast, len, 0);
 	EXPECT_EQ(0, r.ret);
 	munmap(slow, len);
+}
+
+TEST_F(mm, scan_blocks_counts_each_2mib_block)
+{
+	struct cmd other = { .op = CMD_SCAN_BLOCKS, .pid = 1, .nr_pages = 1 };
+	size_t len = 8 * MiB, half = len / 2;
+	unsigned long slow = 2, fast = 1;
+	char *map, *p;
+	struct result r;
+	int b;
+
+	/* 8 MiB on a 2 MiB boundary, nothing mapped in the 2 MiB after it */
+	map = mmap(NULL, len + 4 * MiB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	p = (char *)(((unsigned long)map + 2 * MiB - 1) & ~(2 * MiB - 1));
+	ASSERT_EQ(0, munmap(p + len, 2 * MiB));
+	madvise(p, len, MADV_NOHUGEPAGE);
+	ASSERT_EQ(0, mbind(p, half, MPOL_BIND, &slow, 64, 0));
+	ASSERT_EQ(0, mbind(p + half, half, MPOL_BIND, &fast, 64, 0));
+	memset(p, 1, len);
+
+	r = scan_blocks(self, p, 5, SCAN_CLEAR_YOUNG);
+	ASSERT_EQ(5, r.ret);
+	for (b = 0; b < 4; b++) {
+		EXPECT_EQ(512, r.blocks[b].present);
+		EXPECT_EQ(512, r.blocks[b].young);
+		EXPECT_EQ(512, r.blocks[b].pages[b < 2 ? 1 : 0]);
+		EXPECT_EQ(0, r.blocks[b].pages[b < 2 ? 0 : 1]);
+	}
+	EXPECT_EQ(0, r.blocks[4].present);		/* unmapped */
+
+	/* each walk counts what was accessed since the one before */
+	r = scan_blocks(self, p, 4, SCAN_CLEAR_YOUNG);
+	for (b = 0; b < 4; b++)
+		EXPECT_EQ(0, r.blocks[b].young);
+	for (size_t i = 0; i < MiB; i += PAGE)
+		((volatile char *)p)[i];
+	for (size_t i = 0; i < 2 * MiB; i += PAGE)
+		((volatile char *)p)[4 * MiB + i];
+	r = scan_blocks(self, p, 4, SCAN_CLEAR_YOUNG);
+	EXPECT_EQ(256, r.blocks[0].young);
+	EXPECT_EQ(0, r.blocks[1].young);
+	EXPECT_EQ(512, r.blocks[2].young);
+	EXPECT_EQ(0, r.blocks[3].young);
+	/* without clearing, the bits stay */
+	((volatile char *)p)[6 * MiB];
+	r = scan_blocks(self, p, 4, 0);
+	EXPECT_EQ(1, r.blocks[3].young);
+	r = scan_blocks(self, p, 4, 0);
+	EXPECT_EQ(1, r.blocks[3].young);
+
+	EXPECT_EQ(-EINVAL, scan_blocks(self, p + PAGE, 1, 0).ret);	/* unaligned */
+	EXPECT_EQ(-EINVAL, scan_blocks(self, p, 1, 0x80).ret);	/* unknown flag */
+	EXPECT_EQ(-EINVAL, scan_blocks(self, (void *)(1UL << 63), 1, 0).ret);
+	other.start = (u64)p;
+	EXPECT_EQ(-ESRCH, run_cmd(self, other).ret);	/* not a target */
+	munmap(map, len + 4 * MiB);
 }
 
 TEST_F(mm, scan_and_migrate_reject_bad_arguments)
@@ -469,6 +544,8 @@ TEST_F(mm, shared_and_mlocked_pages_stay)
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *locked = tier_alloc_on(len, 1);
 	unsigned long long fail = tier_vmstat("tier_ext_migrate_fail_isolate");
+	unsigned long long fail_shared = tier_vmstat("tier_ext_isolate_shared");
+	unsigned long long fail_mlocked = tier_vmstat("tier_ext_isolate_mlocked");
 	struct migrate_args a = { .nid = 0, .max_pages = 512 };
 	int sync[2], status;
 	long n[2];
@@ -499,13 +576,20 @@ TEST_F(mm, shared_and_mlocked_pages_stay)
 	EXPECT_EQ(0, migrate(self, a));
 	tier_where(shared, len, n);
 	EXPECT_EQ(len / PAGE, n[1]);
+	/* a scan for movable pages does not count what a request would refuse */
+	EXPECT_EQ(len / PAGE, scan(self, shared, len, 0).ret);
+	EXPECT_EQ(0, scan(self, shared, len, SCAN_MOVABLE).ret);
 
 	a.start = (u64)locked;
 	a.end = (u64)locked + len;
 	EXPECT_EQ(0, migrate(self, a));
 	tier_where(locked, len, n);
 	EXPECT_EQ(len / PAGE, n[1]);
+	EXPECT_EQ(0, scan(self, locked, len, SCAN_MOVABLE).ret);
 	EXPECT_EQ(fail + 2 * len / PAGE, tier_vmstat("tier_ext_migrate_fail_isolate"));
+	/* and each refusal under its reason */
+	EXPECT_EQ(fail_shared + len / PAGE, tier_vmstat("tier_ext_isolate_shared"));
+	EXPECT_EQ(fail_mlocked + len / PAGE, tier_vmstat("tier_ext_isolate_mlocked"));
 
 	close(sync[1]);
 	ASSERT_EQ(child, waitpid(child, &status, 0));

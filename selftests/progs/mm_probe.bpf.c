@@ -13,9 +13,11 @@ TIER_POLICY("selftest policy: runs kfuncs on request, records callbacks");
 /* Named after the tier_ext_ops member: the loader sets it (0: default). */
 TIER_PARAM(u32, migrate_mbps, 0, 0, 1048576, "migration rate limit, MiB/s");
 
-enum { CMD_SCAN = 1, CMD_MIGRATE = 2, CMD_MIGRATE_PAGES = 3, CMD_ROOM = 4 };
+enum { CMD_SCAN = 1, CMD_MIGRATE = 2, CMD_MIGRATE_PAGES = 3, CMD_ROOM = 4,
+       CMD_SCAN_BLOCKS = 5 };
 
 #define CMD_PAGES 8
+#define CMD_BLOCKS 8
 
 struct cmd {
 	u64 seq;
@@ -27,7 +29,7 @@ struct cmd {
 	u64 end;
 	struct tier_ext_migrate_args margs;
 	u64 pages[CMD_PAGES];		/* CMD_MIGRATE_PAGES */
-	u32 nr_pages;
+	u32 nr_pages;			/* also blocks, CMD_SCAN_BLOCKS */
 	s32 nid;			/* CMD_MIGRATE_PAGES, CMD_ROOM */
 };
 
@@ -35,6 +37,7 @@ struct result {
 	u64 seq;
 	s64 ret;
 	struct tier_ext_range_scan scan;
+	struct tier_ext_block blocks[CMD_BLOCKS];
 };
 
 struct {
@@ -70,6 +73,18 @@ static __always_inline bool migrate_pages_cmd(struct cmd *c, struct result *r)
 	return true;
 }
 
+static __always_inline bool scan_blocks_cmd(struct cmd *c, struct result *r)
+{
+	u32 n = c->nr_pages;
+
+	barrier_var(n);
+	if (n < 1 || n > CMD_BLOCKS)
+		return false;
+	r->ret = bpf_tier_range_scan_blocks(c->pid, c->start, r->blocks,
+					    n * sizeof(r->blocks[0]), c->flags);
+	return true;
+}
+
 void BPF_STRUCT_OPS_SLEEPABLE(mm_probe_tick)
 {
 	u32 zero = 0;
@@ -84,6 +99,8 @@ void BPF_STRUCT_OPS_SLEEPABLE(mm_probe_tick)
 	else if (c->op == CMD_MIGRATE)
 		r->ret = bpf_tier_migrate(c->pid, &c->margs);
 	else if (c->op == CMD_MIGRATE_PAGES && migrate_pages_cmd(c, r))
+		;
+	else if (c->op == CMD_SCAN_BLOCKS && scan_blocks_cmd(c, r))
 		;
 	else if (c->op == CMD_ROOM)
 		r->ret = bpf_tier_node_room(c->nid);

@@ -33,6 +33,8 @@ u64 bpf_tier_node_room(s32 nid) __ksym;
 bool bpf_tier_is_target(s32 pid) __ksym;
 s64 bpf_tier_range_scan(s32 pid, u64 start, u64 end,
 			struct tier_ext_range_scan *scan, u32 flags) __ksym;
+s64 bpf_tier_range_scan_blocks(s32 pid, u64 start, struct tier_ext_block *blocks,
+			       u32 blocks__sz, u32 flags) __ksym;
 s64 bpf_tier_migrate(s32 pid, struct tier_ext_migrate_args *args) __ksym;
 s64 bpf_tier_migrate_pages(s32 pid, u64 *pages, u32 pages__sz, s32 nid,
 			   u32 flags) __ksym;

@@ -31,6 +31,7 @@ struct tpp_stats {
 	u64 demote_reqs;
 	u64 pages_moved;
 	u64 pages_failed;
+	u64 targets_refused;	/* beyond MAX_TARGETS: promoted, never aged */
 #ifdef TPP_EXTRA_STATS
 	TPP_EXTRA_STATS
 #endif
@@ -38,7 +39,7 @@ struct tpp_stats {
 TIER_STATS(struct tpp_stats)
 
 #define CHUNK		(2ULL << 20)
-#define MAX_TARGETS	16
+#define MAX_TARGETS	64	/* processes aged for demotion */
 
 struct target {
 	s32 pid;
@@ -105,7 +106,11 @@ void BPF_STRUCT_OPS_SLEEPABLE(tpp_target_add, s32 pid)
 {
 	struct target *tg = tier_target_slot_get(&targets, MAX_TARGETS);
 
-	if (!tg || tier_target_areas(pid, &tg->areas[0], &tg->areas[1]))
+	if (!tg) {
+		tier_stat_inc(targets_refused);
+		return;
+	}
+	if (tier_target_areas(pid, &tg->areas[0], &tg->areas[1]))
 		return;
 	tg->pid = pid;
 	tg->area = 0;
