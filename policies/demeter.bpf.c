@@ -32,7 +32,11 @@
  * would fill at fast_pct; a per-node balloon reports it to the host, which
  * may grow the tier (tierhost daemon).
  *
- * Limits: MAX_TREES processes are tracked (a process beyond them is
+ * A range with less than one access per 2 MiB for two walks is walked
+ * only every cold_scan_epochs epochs: cold memory, most of it, costs a
+ * fraction of the scanning.
+ *
+ * Limits: RT_MAX_TREES (64) processes are tracked (a process beyond them is
  * counted in targets_refused and left where it is), RT_MAX_RANGES ranges
  * each. Differences from the paper and its artifact: demeter.md section 9.
  */
@@ -58,6 +62,8 @@ TIER_PARAM(u32, split_margin, 2, 1, 1000,
 TIER_PARAM(u32, max_ranges, RT_MAX_RANGES, 2, RT_MAX_RANGES, "ranges per process");
 TIER_PARAM(u32, cool_epochs, 1, 0, 1000, "epochs a new range waits before it moves");
 TIER_PARAM(u32, merge_epochs, 3, 0, 1000, "epochs neighbours wait before merging");
+TIER_PARAM(u32, cold_scan_epochs, 8, 1, 1000,
+	   "a cold range (< 1 access per 2 MiB) is walked every this many epochs");
 TIER_PARAM(u32, fast_pct, 90, 1, 100, "share of the fast tier the hot set may fill");
 TIER_PARAM(u32, demote_wmark_pct, 2, 0, 50, "demote coldest when fast free falls below");
 TIER_PARAM(u32, max_pages_epoch, 16384, 0, 1048576, "pages moved per epoch (0: none)");
@@ -82,6 +88,7 @@ struct demeter_stats {
 	u64 pages_failed;
 	u64 capacity_events;	/* the fast tier was resized */
 	u64 capacity_demotions;	/* epochs that demoted to fit a shrunk fast tier */
+	u64 epochs_waiting;	/* epochs that left requests in flight alone */
 };
 TIER_STATS(struct demeter_stats)
 
@@ -92,6 +99,7 @@ TIER_STATS(struct demeter_stats)
 #define MAX_REQS	32		/* migration requests per epoch */
 #define MAX_PICKS	64		/* ranges ranked per epoch */
 #define SAMPLE_BLOCKS	65536		/* blocks with samples in one epoch */
+#define IDLE_WALKS	2		/* walks without accesses: a cold range */
 
 /* Samples per (process, 2 MiB block) since the last walk. */
 struct blk_key {
@@ -129,6 +137,7 @@ u64 last_epoch_ns;
 u64 hot_bytes_now;
 u64 hot_thresh;			/* accesses per 2 MiB of the hot set's coldest */
 u64 samples_pending;		/* samples since the last epoch */
+s64 inflight;			/* migration requests not done yet */
 u64 node_fast[TIER_EXT_SCAN_NODES];	/* 1: the node is in the top tier */
 bool primed[RT_MAX_TREES];	/* the tree's accessed bits were cleared once */
 u64 warm_pages[RT_MAX_TREES];	/* resident pages of ranges at demand_freq */
@@ -401,6 +410,14 @@ static __always_inline void seg_apply(u32 t, s32 i, u64 young, u64 fast,
 		r->nr_access = 2 * young;
 	else if (counts)
 		r->nr_access = r->nr_access / 2 + young;
+	/*
+	 * walks in a row that found less than one access per 2 MiB
+	 * (rt_range.mark): the range is cold
+	 */
+	if (fresh || young * BLOCK >= rt_size(r))
+		r->mark = 0;
+	else if (counts && r->mark < 1000000)
+		r->mark++;
 	r->fast = fast;
 	r->slow = slow;
 }
@@ -475,8 +492,12 @@ __noinline int scan_range(struct walk_ctx *w)
 
 		w->scans++;
 		if (bpf_tier_range_scan(w->pid, r->start, r->end, &scan,
-					TIER_SCAN_MOVABLE) <= 0)
+					TIER_SCAN_MOVABLE) <= 0) {
+			r = rt_get(w->t, w->cur);
+			if (r && w->counts && r->mark < 1000000)
+				r->mark++;	/* still empty: idle */
 			return 0;
+		}
 	}
 	c.pid = w->pid;
 	c.first = true;
@@ -519,7 +540,16 @@ static long scan_step(u64 k, void *data)
 	if (!r)
 		return 1;
 	next = r->next;
-	scan_range(w);
+	/*
+	 * A cold range (less than one access per 2 MiB in its last
+	 * IDLE_WALKS walks and in its decayed count) is walked every
+	 * cold_scan_epochs epochs, staggered by its index: cold memory, most
+	 * of it, costs a fraction of the scans; a range that heats up is
+	 * seen late by at most that many epochs.
+	 */
+	if (freq(r) || r->mark < IDLE_WALKS ||
+	    (epoch_no + w->cur) % cold_scan_epochs == 0)
+		scan_range(w);
 	w->cur = next;
 	return 0;
 }
@@ -765,6 +795,7 @@ static __always_inline s64 request(u32 t, s32 i, s32 nid, u64 pages)
 	struct tier_ext_migrate_args a = {};
 	struct rt_range *r = rt_get(t, i);
 	struct rt_tree *tr = rt_tree(t);
+	s64 id;
 
 	if (!r || !tr || !tr->pid || !pages)
 		return -1;
@@ -772,7 +803,10 @@ static __always_inline s64 request(u32 t, s32 i, s32 nid, u64 pages)
 	a.end = r->end;
 	a.nid = nid;
 	a.max_pages = pages;
-	return bpf_tier_migrate(tr->pid, &a);
+	id = bpf_tier_migrate(tr->pid, &a);
+	if (id > 0)
+		__sync_fetch_and_add(&inflight, 1);
+	return id;
 }
 
 /* Demote one victim's share: colder than @hot, or any if @hot is 0. */
@@ -883,6 +917,15 @@ __noinline int plan_epoch(u64 max_freq)
 	tier_stat_add(hot_bytes, (s64)(hot * 4096) - (s64)hot_bytes_now);
 	hot_bytes_now = hot * 4096;
 
+	/*
+	 * Plan from residency that is settled: while requests are queued,
+	 * the slow pages they promote and the room they make are not in the
+	 * counts yet, and planning again would move them twice.
+	 */
+	if (inflight > 0) {
+		tier_stat_inc(epochs_waiting);
+		return 0;
+	}
 	p.budget = max_pages_epoch;
 	free = bpf_tier_node_free(fast_nid);
 	wmark = fast_cap * demote_wmark_pct / 100;
@@ -896,8 +939,15 @@ __noinline int plan_epoch(u64 max_freq)
 	} else if (free < wmark) {
 		make_room(&p, p.room + wmark - free, 0);
 	}
-	if (fast_now > fast_cap || free < wmark)
-		p.room = 0;	/* what was demoted to fit is not room */
+	/*
+	 * What was demoted to fit is not room, and promotions leave the
+	 * watermark's reserve free: else each epoch would demote to the
+	 * watermark and promote into it again.
+	 */
+	if (fast_now > fast_cap || free <= wmark)
+		p.room = 0;
+	else if (p.room > free - wmark)
+		p.room = free - wmark;
 	if (hot)
 		bpf_loop(MAX_PICKS, promote_step, &p, 0);
 	bpf_loop(MAX_PICKED, unpick_step, NULL, 0);
@@ -954,6 +1004,7 @@ void BPF_STRUCT_OPS(demeter_migrate_done, u64 id, s32 pid, u32 moved, u32 failed
 {
 	tier_stat_add(pages_moved, moved);
 	tier_stat_add(pages_failed, failed);
+	__sync_fetch_and_sub(&inflight, 1);
 }
 
 TIER_OPS_DEFINE(demeter_ops,
