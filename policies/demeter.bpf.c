@@ -65,7 +65,8 @@ TIER_PARAM(u32, merge_epochs, 3, 0, 1000, "epochs neighbours wait before merging
 TIER_PARAM(u32, cold_scan_epochs, 8, 1, 1000,
 	   "a cold range (< 1 access per 2 MiB) is walked every this many epochs");
 TIER_PARAM(u32, fast_pct, 90, 1, 100, "share of the fast tier the hot set may fill");
-TIER_PARAM(u32, demote_wmark_pct, 2, 0, 50, "demote coldest when fast free falls below");
+TIER_PARAM(u32, demote_wmark_pct, 2, 0, 50,
+	   "demote coldest when fast free falls below (0: never, as the paper)");
 TIER_PARAM(u32, max_pages_epoch, 16384, 0, 1048576, "pages moved per epoch (0: none)");
 TIER_PARAM(u32, demand_freq, 1, 1, 1000000,
 	   "ranges this hot (accesses per 2 MiB) are the demand told to the host");

@@ -5,7 +5,8 @@
  * fast tier and leaves the cold bulk on the slow one, hot-swaps to and from
  * demeter under load with every page's data intact (the workload's writes
  * race the migrations, Nomad's transactional copies included), and rejects
- * bad knobs. Nomad's shadow pages go when the workload exits.
+ * bad knobs; processes beyond the 64 each tracks are counted in
+ * targets_refused. Nomad's shadow pages go when the workload exits.
  * Needs a fast node of 256 MiB and a slow node of 1 GiB or more.
  */
 #include <pthread.h>
@@ -18,12 +19,17 @@
 
 #define MiB		(1UL << 20)
 
+#define MAX_TARGETS	64	/* tpp_core.bpf.h, memtis.bpf.c */
+#define NR_CHILDREN	(MAX_TARGETS + 6)
+
 FIXTURE(policy) {
 	struct tier_policy p;
 	struct bpf_link *link;
 	struct hotset h;
 	pthread_t hammer;
 	bool hammering;
+	pid_t child[NR_CHILDREN];
+	int nr_children;
 };
 
 FIXTURE_VARIANT(policy) {
@@ -77,6 +83,11 @@ FIXTURE_TEARDOWN(policy)
 	if (self->hammering) {
 		atomic_store(&self->h.stop, true);
 		pthread_join(self->hammer, NULL);
+	}
+	for (int i = 0; i < self->nr_children; i++) {
+		tier_targets_write("-%d", self->child[i]);
+		kill(self->child[i], SIGKILL);
+		waitpid(self->child[i], NULL, 0);
 	}
 	tier_targets_write("-%d", getpid());
 	if (self->link) {
@@ -267,6 +278,29 @@ TEST(nomad_shadows_go_with_the_workload)
 	bpf_link__detach(link);
 	bpf_link__destroy(link);
 	tier_policy_close(&p);
+}
+
+/* No silent limit: targets beyond what the policy tracks are counted. */
+TEST_F_TIMEOUT(policy, counts_the_targets_it_refuses, 300)
+{
+	int i;
+
+	ASSERT_EQ(0, load(&self->p, variant->name, NULL));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	for (i = 0; i < NR_CHILDREN; i++) {
+		self->child[i] = fork();
+		ASSERT_LE(0, self->child[i]);
+		if (!self->child[i]) {
+			for (;;)
+				pause();
+		}
+		self->nr_children++;
+		ASSERT_EQ(0, tier_targets_write("%d", self->child[i]));
+	}
+	TH_LOG("%s: %d targets, %llu refused", variant->name, NR_CHILDREN,
+	       stat_of(&self->p, "targets_refused"));
+	EXPECT_EQ(NR_CHILDREN - MAX_TARGETS, stat_of(&self->p, "targets_refused"));
 }
 
 TEST_HARNESS_MAIN
