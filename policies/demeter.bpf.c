@@ -154,32 +154,7 @@ static __always_inline u64 freq(struct rt_range *r)
 /* Density level of @y accesses per 2 MiB: a step is 4x. */
 static __always_inline u32 level(u64 y)
 {
-	u64 v = y + 1;
-	u32 l = 0;
-
-	if (v >= 1ULL << 32) {
-		v >>= 32;
-		l += 32;
-	}
-	if (v >= 1 << 16) {
-		v >>= 16;
-		l += 16;
-	}
-	if (v >= 1 << 8) {
-		v >>= 8;
-		l += 8;
-	}
-	if (v >= 1 << 4) {
-		v >>= 4;
-		l += 4;
-	}
-	if (v >= 1 << 2) {
-		v >>= 2;
-		l += 2;
-	}
-	if (v >= 1 << 1)
-		l += 1;
-	return l / 2;
+	return tier_ilog2(y + 1) / 2;
 }
 
 /* Blocks and ranges without movable resident pages: a level of their own. */
@@ -693,7 +668,6 @@ struct pick_ctx {
 	u32 t;
 	s32 cur;
 	bool hottest;
-	u64 below;		/* hottest: freq < below (0: any) */
 	u64 best_freq;
 	s32 best_t;
 	s32 best_i;

@@ -117,31 +117,11 @@ u64 last_adapt_ns;
 u32 cool_pending;
 u64 tracked_now;		/* the tracked gauge, kept by deltas */
 
-/* Bin of a count: floor(log2(count)) + 1, without a loop. */
+/* Bin of a count: floor(log2(count)) + 1, 0 for 0. */
 static __always_inline u32 bin_of(u32 c)
 {
-	u32 b = 1;
+	u32 b = c ? tier_ilog2(c) + 1 : 0;
 
-	if (!c)
-		return 0;
-	if (c >= 1 << 16) {
-		c >>= 16;
-		b += 16;
-	}
-	if (c >= 1 << 8) {
-		c >>= 8;
-		b += 8;
-	}
-	if (c >= 1 << 4) {
-		c >>= 4;
-		b += 4;
-	}
-	if (c >= 1 << 2) {
-		c >>= 2;
-		b += 2;
-	}
-	if (c >= 1 << 1)
-		b += 1;
 	return b < NR_BINS ? b : NR_BINS - 1;
 }
 

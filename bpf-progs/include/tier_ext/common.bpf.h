@@ -94,6 +94,36 @@ static __always_inline bool tier_fast_slow_nodes(s32 *fast, s32 *slow)
 	return *fast >= 0 && *slow >= 0;
 }
 
+/* floor(log2(@v)) for @v > 0, 0 for 0; no loop, for the verifier. */
+static __always_inline u32 tier_ilog2(u64 v)
+{
+	u32 l = 0;
+
+	if (v >= 1ULL << 32) {
+		v >>= 32;
+		l += 32;
+	}
+	if (v >= 1 << 16) {
+		v >>= 16;
+		l += 16;
+	}
+	if (v >= 1 << 8) {
+		v >>= 8;
+		l += 8;
+	}
+	if (v >= 1 << 4) {
+		v >>= 4;
+		l += 4;
+	}
+	if (v >= 1 << 2) {
+		v >>= 2;
+		l += 2;
+	}
+	if (v >= 1 << 1)
+		l += 1;
+	return l;
+}
+
 /* A one-line description shown by `tierctl list`. */
 #define TIER_POLICY(text)						\
 	const volatile char __tier_policy_desc[TIER_POLICY_DESC_LEN] = text
