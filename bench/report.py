@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import sys
 
-NUM = ["accesses", "fast", "insns", "mem_ms", "model_ms", "stall_ms"]
+NUM = ["accesses", "fast", "mem_ms", "ipi_ms"]
 
 
 def read_csv(path):
@@ -50,8 +50,7 @@ def phase_metrics(wins, start, end):
             tot[k] += w[k] * frac
         if w["accesses"] > 0 and w["oracle"] > 0:
             series.append((w["end"] - start, w["fast"] / w["oracle"]))
-    m = {"model_s": tot["model_ms"] / 1000, "mem_s": tot["mem_ms"] / 1000,
-         "stall_s": tot["stall_ms"] / 1000}
+    m = {"mem_s": tot["mem_ms"] / 1000, "ipi_s": tot["ipi_ms"] / 1000}
     m["fast_ratio"] = tot["fast"] / tot["accesses"] if tot["accesses"] else 0
     m["oracle_ratio"] = tot["oracle"] / tot["accesses"] if tot["accesses"] else 0
     m["efficiency"] = tot["fast"] / tot["oracle"] if tot["oracle"] else 0
@@ -66,8 +65,8 @@ def gmean(xs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
-    ap.add_argument("--fast-ns", type=int, default=80)
-    ap.add_argument("--slow-ns", type=int, default=300)
+    ap.add_argument("--fast-ns", type=int, default=69)
+    ap.add_argument("--slow-ns", type=int, default=177)
     a = ap.parse_args()
     cells, series = [], {}
     for rdir in sorted(glob.glob(os.path.join(a.dir, "r[0-9]*"))):
@@ -82,6 +81,7 @@ def main():
             if p and c["status"] == "ok" and c["check"] == "ok":
                 m, s = phase_metrics(wins, float(p["start_unix"]), float(p["end_unix"]))
                 m["wall_s"] = float(p["end_unix"]) - float(p["start_unix"])
+                m["runtime_s"] = float(c["seconds"])
                 row.update(m)
                 if c["rep"] == "1":
                     series[c["workload"], c["contender"]] = s
@@ -89,8 +89,8 @@ def main():
     if not cells:
         sys.exit("report: no cells in " + a.dir)
 
-    fields = ["rep", "workload", "contender", "status", "check", "model_s", "wall_s", "seconds",
-              "mem_s", "stall_s", "fast_ratio", "oracle_ratio", "efficiency", "promoted",
+    fields = ["rep", "workload", "contender", "status", "check", "runtime_s", "wall_s",
+              "mem_s", "ipi_s", "fast_ratio", "oracle_ratio", "efficiency", "promoted",
               "demoted", "exchanged", "migrated", "tier_cpu_s", "bpf_ms", "ops"]
     with open(os.path.join(a.dir, "bench.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fields, extrasaction="ignore")
@@ -101,8 +101,8 @@ def main():
 
     workloads = list(dict.fromkeys(c["workload"] for c in cells))
     contenders = list(dict.fromkeys(c["contender"] for c in cells))
-    good = [c for c in cells if "model_s" in c]
-    failed = [c for c in cells if "model_s" not in c]
+    good = [c for c in cells if "runtime_s" in c]
+    failed = [c for c in cells if "runtime_s" not in c]
     reps = sorted({c["rep"] for c in cells})
 
     def vals(w, ct, k):
@@ -112,21 +112,22 @@ def main():
     med = {}
     for w in workloads:
         for ct in contenders:
-            for k in ("model_s", "wall_s"):
+            for k in ("runtime_s", "wall_s"):
                 v = vals(w, ct, k)
                 if v:
                     med[w, ct, k] = statistics.median(v)
 
     L = []
     L.append(f"# Benchmark suite: {os.path.basename(os.path.abspath(a.dir))}\n")
-    L.append(f"VM: fast node 256 MiB (20%), slow node 1024 MiB, 2 vCPUs, TCG; the fast node is "
-             f"first filled with cold ballast. Testbed latency model: fast {a.fast_ns} ns, slow "
-             f"{a.slow_ns} ns per access that misses a 4 MiB per-vCPU cache model. "
+    L.append(f"VM: fast node 256 MiB (20%), slow node 1024 MiB, 2 vCPUs, TCG under icount "
+             f"(1 ns per instruction); the fast node is first filled with cold ballast. Testbed "
+             f"memory model, charged into the guest's clock: fast {a.fast_ns} ns, slow "
+             f"{a.slow_ns} ns per miss of a shared 3 MiB 12-way cache model (bench/README.md). "
              f"{len(reps)} repeat(s); cells: {len(good)} measured, {len(failed)} failed.\n")
-    L.append("- **model s**: modelled time of the timed phase (user instructions at 0.4 ns plus "
-             "modelled memory latency; independent of TCG's speed and the host's load)\n"
-             "- **wall s**: the timed phase in host wall time (TCG speed; the model's stalls are "
-             "off in the suite, so this shows CPU contention, e.g. from tiering threads, not placement)\n"
+    L.append("- **runtime s**: the timed phase on the guest's clock: virtual time, every "
+             "instruction and charged memory miss of every vCPU, the policy's and the kernel's "
+             "included; independent of TCG's speed and the host's load\n"
+             "- **wall s**: the timed phase in host wall time (TCG speed, for the record)\n"
              "- **fast**: share of the workload's accesses served by the fast node; **eff**: "
              "placement efficiency (fast share / the oracle's)\n"
              "- **prom/dem/xchg/migr**: pages promoted (tier_ext migration requests and "
@@ -135,23 +136,23 @@ def main():
              "CPU seconds of tiering threads (tier_ext kthreads, kdamond, kswapd); **BPF ms**: "
              "policy programs' run time (bpf stats)\n")
     for w in workloads:
-        best = min((med[w, ct, "model_s"] for ct in contenders if (w, ct, "model_s") in med),
+        best = min((med[w, ct, "runtime_s"] for ct in contenders if (w, ct, "runtime_s") in med),
                    default=None)
         L.append(f"\n## {w}\n")
-        L.append("| contender | model s (min-max) | vs best | wall s (min-max) | fast | eff | "
+        L.append("| contender | runtime s (min-max) | vs best | wall s (min-max) | fast | eff | "
                  "prom | dem | xchg | migr | tier CPU s | BPF ms |")
         L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for ct in contenders:
-            if (w, ct, "model_s") not in med:
+            if (w, ct, "runtime_s") not in med:
                 L.append(f"| {ct} | failed | | | | | | | | | | |")
                 continue
-            ms, gs = vals(w, ct, "model_s"), vals(w, ct, "wall_s")
+            ms, gs = vals(w, ct, "runtime_s"), vals(w, ct, "wall_s")
 
             def md(k, fmt="{:.0f}"):
                 v = vals(w, ct, k)
                 return fmt.format(statistics.median(v)) if v else "-"
-            L.append(f"| {ct} | {med[w, ct, 'model_s']:.2f} ({min(ms):.2f}-{max(ms):.2f}) | "
-                     f"{med[w, ct, 'model_s'] / best:.2f} | {statistics.median(gs):.1f} "
+            L.append(f"| {ct} | {med[w, ct, 'runtime_s']:.2f} ({min(ms):.2f}-{max(ms):.2f}) | "
+                     f"{med[w, ct, 'runtime_s'] / best:.2f} | {statistics.median(gs):.1f} "
                      f"({min(gs):.1f}-{max(gs):.1f}) | {md('fast_ratio', '{:.3f}')} | "
                      f"{md('efficiency', '{:.3f}')} | {md('promoted')} | {md('demoted')} | "
                      f"{md('exchanged')} | {md('migrated')} | {md('tier_cpu_s', '{:.2f}')} | {md('bpf_ms')} |")
@@ -159,15 +160,15 @@ def main():
     L.append("\n## Headline: geometric mean over workloads of the runtime ratio\n")
     L.append("Ratio = the other contender's median runtime / demeter's (above 1: demeter is "
              "faster), over the workloads where both have results.\n")
-    L.append("| vs | model time | wall time | workloads |")
+    L.append("| vs | runtime | wall time | workloads |")
     L.append("|---|---|---|---|")
     head = {}
     if "demeter" in contenders:
         for ct in contenders:
             if ct == "demeter":
                 continue
-            ws = [w for w in workloads if (w, ct, "model_s") in med and (w, "demeter", "model_s") in med]
-            rm = gmean([med[w, ct, "model_s"] / med[w, "demeter", "model_s"] for w in ws])
+            ws = [w for w in workloads if (w, ct, "runtime_s") in med and (w, "demeter", "runtime_s") in med]
+            rm = gmean([med[w, ct, "runtime_s"] / med[w, "demeter", "runtime_s"] for w in ws])
             rg = gmean([med[w, ct, "wall_s"] / med[w, "demeter", "wall_s"] for w in ws])
             head[ct] = (rm, rg)
             L.append(f"| {ct} | {rm:.3f} | {rg:.3f} | {len(ws)} |")
@@ -176,7 +177,7 @@ def main():
         for c in failed:
             L.append(f"- repeat {c['rep']}: {c['workload']} under {c['contender']}: "
                      f"{c['status']}, check {c.get('check') or '-'}")
-    L.append("\nPlots: `runtime.svg` (median model time normalised to the best contender per "
+    L.append("\nPlots: `runtime.svg` (median runtime normalised to the best contender per "
              "workload), `efficiency.svg` (placement efficiency over the timed phase, repeat 1).")
     with open(os.path.join(a.dir, "bench.md"), "w") as f:
         f.write("\n".join(L) + "\n")
@@ -191,7 +192,7 @@ def plots(d, workloads, contenders, med, series):
     with open(os.path.join(pdir, "runtime.dat"), "w") as f:
         f.write("workload " + " ".join(contenders) + "\n")
         for w in workloads:
-            ms = [med.get((w, ct, "model_s")) for ct in contenders]
+            ms = [med.get((w, ct, "runtime_s")) for ct in contenders]
             best = min((m for m in ms if m), default=None)
             f.write(w + " " + " ".join(f"{m / best:.4f}" if m and best else "NaN" for m in ms) + "\n")
     for (w, ct), s in series.items():
@@ -201,7 +202,7 @@ def plots(d, workloads, contenders, med, series):
     n = len(contenders)
     gp = [f'set terminal svg size 1000,420 dynamic font "sans,11"',
           f'set output "{os.path.join(d, "runtime.svg")}"',
-          'set title "Runtime (modelled time, median), normalised to the best contender per workload"',
+          'set title "Runtime (guest virtual time, median), normalised to the best contender per workload"',
           'set style data histograms', 'set style histogram clustered gap 1',
           'set style fill solid 0.85 border -1', 'set boxwidth 0.9', 'set yrange [0:*]',
           'set ylabel "runtime / best"', 'set grid ytics', 'set key outside top center horizontal',

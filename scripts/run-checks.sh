@@ -46,6 +46,15 @@ if ! read -r tp tf ts 2>/dev/null < "$vm/testbed.counts"; then
 	echo "not ok - testbed: validate.sh reported nothing"
 	tp=0 tf=1 ts=0
 fi
+echo "# testbed: virtual time (icount and the tier_access model)"
+rm -f "$vm/vtime.counts"
+"$top/bench/testbed/vtime.sh" "$vm/vtime.counts"
+if read -r p f s 2>/dev/null < "$vm/vtime.counts"; then
+	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+else
+	echo "not ok - testbed: vtime.sh reported nothing"
+	tf=$((tf + 1))
+fi
 echo "# vmm: per-tier balloon and tierhost under make qemu's QEMU, driven from the host"
 mp=0 mf=0 ms=0
 for t in balloon_nodes balloon_migrate tierhost_daemon; do

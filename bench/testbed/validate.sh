@@ -6,10 +6,8 @@
 # the fast tier must serve few of the user accesses although the oracle
 # (which fits it in fast memory) serves nearly all; once it moved, the fast
 # tier must serve nearly all. Placement is cross-checked with move_pages(2)
-# (hotset's own report). The latency model is on (fast 80 ns, slow 300 ns):
-# an access to the hot set must be charged more while it is slow, and the
-# vCPU stalls must pay what the model charged. Prints TAP lines; writes
-# "PASS FAIL SKIP" to $1.
+# (hotset's own report). Placement only, without icount or the model
+# (vtime.sh checks those). Prints TAP lines; writes "PASS FAIL SKIP" to $1.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 counts=${1:-/dev/null}
@@ -27,9 +25,9 @@ check() {	# check DESCRIPTION CONDITION...
 
 rm -rf "$dir"
 mkdir -p "$dir"
-"$top/scripts/tier-vm" --accel tcg --fast 256 --slow 1280 --timeout 900 \
+"$top/scripts/tier-vm" --accel tcg --qemu "$top/build/qemu-build/qemu-system-x86_64" --fast 256 --slow 1280 --timeout 900 \
 	--log "$dir/serial.log" \
-	--plugin "$plugin,fast_mb=256,ram_mb=1536,window_ms=1000,user=on,fast_ns=80,slow_ns=300,out=$dir/access.csv" \
+	--plugin "$plugin,fast_mb=256,ram_mb=1536,window_ms=1000,user=on,out=$dir/access.csv" \
 	-- "$top/bench/testbed/validate-guest.sh" "$dir" > "$dir/vm.out" 2>&1
 rc=$?
 check "the VM ran the workload under the plugin (exit $rc)" [ $rc -eq 0 ]
@@ -44,14 +42,14 @@ ready=$(ts "$dir/ready") mstart=$(ts "$dir/migrate-start") mdone=$(ts "$dir/migr
 phase() {
 	awk -F, -v from="$1" -v to="$2" '
 		NR > 1 && $1 != "run" && $3 - 1 >= from && $3 <= to {
-			n += $4; f += $5; o += $7 * $4; m += $10; w++ }
-		END { if (n) printf "%d %.3f %.3f %.3f %.1f\n", w, f / n, o / n, (f / n) / (o / n), m * 1e6 / n
-		      else print "0 0 0 0 0" }' "$dir/access.csv"
+			n += $4; f += $5; o += $7 * $4; w++ }
+		END { if (n) printf "%d %.3f %.3f %.3f\n", w, f / n, o / n, (f / n) / (o / n)
+		      else print "0 0 0 0" }' "$dir/access.csv"
 }
-read -r wa fa oa ea ca <<< "$(phase "$(echo "$ready + 1" | bc)" "$mstart")"
-read -r wb fb ob eb cb <<< "$(phase "$(echo "$mdone + 1" | bc)" "$(echo "$mdone + 16" | bc)")"
-echo "# hot set on the slow node: $wa windows, fast-tier share $fa, oracle $oa, efficiency $ea, $ca ns charged per access"
-echo "# hot set on the fast node: $wb windows, fast-tier share $fb, oracle $ob, efficiency $eb, $cb ns charged per access"
+read -r wa fa oa ea <<< "$(phase "$(echo "$ready + 1" | bc)" "$mstart")"
+read -r wb fb ob eb <<< "$(phase "$(echo "$mdone + 1" | bc)" "$(echo "$mdone + 16" | bc)")"
+echo "# hot set on the slow node: $wa windows, fast-tier share $fa, oracle $oa, efficiency $ea"
+echo "# hot set on the fast node: $wb windows, fast-tier share $fb, oracle $ob, efficiency $eb"
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 check "windows in both phases" ge "$(( wa < wb ? wa : wb ))" 3
 check "slow phase: the fast tier serves < 20% of the accesses" ge 0.2 "$fa"
@@ -63,10 +61,5 @@ first=$(awk -F, 'NR == 2 { print $2 }' "$dir/hotset.csv")
 last=$(awk -F, 'END { print $2 }' "$dir/hotset.csv")
 check "move_pages: hot set slow at first ($first), fast at the end ($last)" \
 	ge "$(awk -v a="$first" -v b="$last" 'BEGIN { print (a <= 0.05 && b >= 0.95) }')" 1
-check "latency model: an access costs more while the hot set is slow ($ca vs $cb ns)" \
-	ge "$(awk -v a="$ca" -v b="$cb" 'BEGIN { print (b > 0 && a >= 2 * b) }')" 1
-read -r mem stall <<< "$(awk -F, '$1 == "run" { print $10, $12 }' "$dir/access.csv")"
-check "latency model: the vCPUs stalled for the charged time ($stall of $mem ms)" \
-	ge "$(awk -v m="$mem" -v s="$stall" 'BEGIN { print (m > 0 && s >= 0.95 * m - 20 && s <= 1.05 * m + 20) }')" 1
 echo "$pass $fail 0" > "$counts"
 [ $fail -eq 0 ]
