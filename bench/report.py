@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn a bench/run.sh results directory into bench.csv, bench.md and plots.
 
-Per cell (repeat, workload, contender) it joins the guest's counters
-(rN/cells.csv) with the testbed's windows (rN/access.csv) that overlap the
-workload's timed phase (rN/phases.csv, host time), weighting a window by
-its overlap.  Usage: report.py DIR [--fast-ns N --slow-ns N]
+Per cell (seed, workload, contender) it joins the guest's counters
+(vN/cells.csv, one directory per VM) with the testbed's windows
+(vN/access.csv) that overlap the workload's timed phase (vN/phases.csv,
+host time), weighting a window by its overlap.  Usage: report.py DIR [--fast-ns N --slow-ns N]
 """
 import argparse
 import csv
@@ -32,6 +32,7 @@ def windows(path):
         start = prev if prev is not None else end - 0.25
         prev = end
         w = {k: float(r[k]) for k in NUM}
+        w["label"] = r["window"]
         w["oracle"] = float(r["oracle_ratio"]) * w["accesses"]
         w["start"], w["end"] = start, end
         out.append(w)
@@ -57,6 +58,80 @@ def phase_metrics(wins, start, end):
     return m, series
 
 
+def oracle_curve(path):
+    """Per window label: (accesses, {MiB: accesses of the hottest MiB})."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    for r in read_csv(path):
+        tops = {int(k[4:-2]): float(v) for k, v in r.items() if k.startswith("top_")}
+        out[r["window"]] = (float(r["accesses"]), tops)
+    return out
+
+
+def oracle_k(wins, curve, start, end, k_mb, runtime):
+    """Over the phase: the oracle's fast share with K = k_mb of fast memory,
+    the efficiency against it, and the guest time (s into the phase) at which
+    a window's efficiency first reached 0.9 (None: never)."""
+    if not curve or k_mb <= 0:
+        return None, None, None
+    fast = best = acc = 0.0
+    t90 = None
+    for w in wins:
+        lo, hi = max(w["start"], start), min(w["end"], end)
+        if hi <= lo or w["label"] not in curve:
+            continue
+        frac = (hi - lo) / (w["end"] - w["start"])
+        n, tops = curve[w["label"]]
+        sizes = sorted(tops)
+        below = [m for m in sizes if m <= k_mb]
+        top = tops[below[-1]] if below else 0.0
+        fast += w["fast"] * frac
+        best += top * frac
+        acc += n * frac
+        if t90 is None and top > 0 and w["fast"] / top >= 0.9:
+            t90 = (w["end"] - start) / (end - start) * runtime
+    if not best:
+        return None, None, None
+    return best / acc, fast / best, t90
+
+
+def progress_metrics(path, runtime):
+    """From a workload's progress file ("SECONDS OPS" every ~100 ms of guest
+    time): throughput over the second half (ops/s), the time its 1-s
+    throughput first reached 90% of that, and whether it still rose at the
+    end (last quarter > 1.1 x the third)."""
+    if not os.path.exists(path):
+        return None, None, None
+    pts = [tuple(map(float, l.split())) for l in open(path) if l.strip()]
+    pts.append((runtime, pts[-1][1] if pts else 0.0))
+    if len(pts) < 8 or runtime <= 2:
+        return None, None, None
+
+    def ops_at(t):
+        prev = pts[0]
+        for p in pts:
+            if p[0] >= t:
+                if p[0] == prev[0]:
+                    return p[1]
+                return prev[1] + (p[1] - prev[1]) * (t - prev[0]) / (p[0] - prev[0])
+            prev = p
+        return pts[-1][1]
+
+    def rate(a, b):
+        return (ops_at(b) - ops_at(a)) / (b - a)
+    steady = rate(runtime / 2, runtime)
+    t90 = None
+    t = 1.0
+    while t <= runtime:
+        if rate(t - 1, t) >= 0.9 * steady:
+            t90 = t
+            break
+        t += 0.1
+    rising = rate(0.75 * runtime, runtime) > 1.1 * rate(0.5 * runtime, 0.75 * runtime)
+    return steady, t90, rising
+
+
 def gmean(xs):
     xs = [x for x in xs if x > 0]
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
@@ -69,28 +144,38 @@ def main():
     ap.add_argument("--slow-ns", type=int, default=177)
     a = ap.parse_args()
     cells, series = [], {}
-    for rdir in sorted(glob.glob(os.path.join(a.dir, "r[0-9]*"))):
-        if not os.path.exists(os.path.join(rdir, "cells.csv")):
+    for vdir in sorted(glob.glob(os.path.join(a.dir, "v[0-9]*"))):
+        if not os.path.exists(os.path.join(vdir, "cells.csv")):
             continue
-        phases = {(p["workload"], p["contender"]): p
-                  for p in read_csv(os.path.join(rdir, "phases.csv"))}
-        wins = windows(os.path.join(rdir, "access.csv"))
-        for c in read_csv(os.path.join(rdir, "cells.csv")):
-            p = phases.get((c["workload"], c["contender"]))
+        phases = {(p["seed"], p["workload"], p["contender"]): p
+                  for p in read_csv(os.path.join(vdir, "phases.csv"))}
+        wins = windows(os.path.join(vdir, "access.csv"))
+        curve = oracle_curve(os.path.join(vdir, "oracle.csv"))
+        for c in read_csv(os.path.join(vdir, "cells.csv")):
+            p = phases.get((c["seed"], c["workload"], c["contender"]))
             row = dict(c)
             if p and c["status"] == "ok" and c["check"] == "ok":
                 m, s = phase_metrics(wins, float(p["start_unix"]), float(p["end_unix"]))
                 m["wall_s"] = float(p["end_unix"]) - float(p["start_unix"])
                 m["runtime_s"] = float(c["seconds"])
+                k_mb = float(c.get("fast_free_mb") or 0)
+                m["oracle_k"], m["efficiency_k"], m["t90_oracle_s"] = oracle_k(
+                    wins, curve, float(p["start_unix"]), float(p["end_unix"]), k_mb,
+                    m["runtime_s"])
+                cell_dir = os.path.join(vdir, f"{c['workload']}.{c['contender']}.{c['seed']}")
+                m["steady_ops_s"], m["t90_steady_s"], rising = progress_metrics(
+                    os.path.join(cell_dir, "progress"), m["runtime_s"])
+                m["converged"] = "" if rising is None else ("no" if rising else "yes")
                 row.update(m)
-                if c["rep"] == "1":
+                if c["seed"] == "1":
                     series[c["workload"], c["contender"]] = s
             cells.append(row)
     if not cells:
         sys.exit("report: no cells in " + a.dir)
 
-    fields = ["rep", "workload", "contender", "status", "check", "runtime_s", "wall_s",
-              "mem_s", "ipi_s", "fast_ratio", "oracle_ratio", "efficiency", "promoted",
+    fields = ["seed", "workload", "contender", "status", "check", "runtime_s", "wall_s",
+              "mem_s", "ipi_s", "fast_ratio", "oracle_ratio", "efficiency", "fast_free_mb", "oracle_k",
+              "efficiency_k", "t90_oracle_s", "steady_ops_s", "t90_steady_s", "converged", "promoted",
               "demoted", "exchanged", "migrated", "tier_cpu_s", "bpf_ms", "ops"]
     with open(os.path.join(a.dir, "bench.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fields, extrasaction="ignore")
@@ -103,33 +188,47 @@ def main():
     contenders = list(dict.fromkeys(c["contender"] for c in cells))
     good = [c for c in cells if "runtime_s" in c]
     failed = [c for c in cells if "runtime_s" not in c]
-    reps = sorted({c["rep"] for c in cells})
+    seeds = sorted({c["seed"] for c in cells})
 
     def vals(w, ct, k):
         return [float(c[k]) for c in good if c["workload"] == w and c["contender"] == ct
                 and c.get(k) not in (None, "")]
 
+    def median_all(ct, k):
+        v = [float(c[k]) for c in good if c["contender"] == ct and c.get(k) not in (None, "")]
+        return statistics.median(v) if v else None
+
     med = {}
     for w in workloads:
         for ct in contenders:
-            for k in ("runtime_s", "wall_s"):
+            for k in ("runtime_s", "wall_s", "t90_steady_s", "tier_cpu_s"):
                 v = vals(w, ct, k)
                 if v:
                     med[w, ct, k] = statistics.median(v)
 
     L = []
     L.append(f"# Benchmark suite: {os.path.basename(os.path.abspath(a.dir))}\n")
+    scen = open(os.path.join(a.dir, "scenario")).read().strip() \
+        if os.path.exists(os.path.join(a.dir, "scenario")) else "noisy"
+    start = ("the workload's own data fills the fast node first (scenario main)"
+             if scen == "main" else
+             "the fast node is first filled with a foreign process's cold ballast (scenario noisy)")
     L.append(f"VM: fast node 256 MiB (20%), slow node 1024 MiB, 2 vCPUs, TCG under icount "
-             f"(1 ns per instruction); the fast node is first filled with cold ballast. Testbed "
+             f"(1 ns per instruction); {start}. Testbed "
              f"memory model, charged into the guest's clock: fast {a.fast_ns} ns, slow "
              f"{a.slow_ns} ns per miss of a shared 3 MiB 12-way cache model (bench/README.md). "
-             f"{len(reps)} repeat(s); cells: {len(good)} measured, {len(failed)} failed.\n")
+             f"{len(seeds)} seed(s); cells: {len(good)} measured, {len(failed)} failed.\n")
     L.append("- **runtime s**: the timed phase on the guest's clock: virtual time, every "
              "instruction and charged memory miss of every vCPU, the policy's and the kernel's "
              "included; independent of TCG's speed and the host's load\n"
              "- **wall s**: the timed phase in host wall time (TCG speed, for the record)\n"
-             "- **fast**: share of the workload's accesses served by the fast node; **eff**: "
-             "placement efficiency (fast share / the oracle's)\n"
+             "- **fast**: share of the workload's accesses served by the fast node; **eff K**: "
+             "placement efficiency against the oracle with K = the fast node's free memory at "
+             "the cell's start (the hottest K of pages in fast memory)\n"
+             "- **t90 steady**: guest seconds until the workload's 1-s throughput first reached "
+             "90% of its second-half throughput (C workloads only); **t90 oracle**: until a "
+             "window's eff K first reached 0.9 (-: never); **conv**: no if the throughput still rose at the "
+             "end (last quarter > 1.1 x the third)\n"
              "- **prom/dem/xchg/migr**: pages promoted (tier_ext migration requests and "
              "pgpromote_success), demoted, exchanged, and all page migrations (pgmigrate_success: "
              "also TPP's and Memtis' hint-fault promotions, DAMON's moves), medians; **tier CPU**: "
@@ -139,46 +238,70 @@ def main():
         best = min((med[w, ct, "runtime_s"] for ct in contenders if (w, ct, "runtime_s") in med),
                    default=None)
         L.append(f"\n## {w}\n")
-        L.append("| contender | runtime s (min-max) | vs best | wall s (min-max) | fast | eff | "
-                 "prom | dem | xchg | migr | tier CPU s | BPF ms |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        L.append("| contender | runtime s (min-max) | vs best | wall s (min-max) | fast | eff K | "
+                 "t90 steady s | t90 oracle s | conv | prom | dem | xchg | migr | tier CPU s | BPF ms |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for ct in contenders:
             if (w, ct, "runtime_s") not in med:
-                L.append(f"| {ct} | failed | | | | | | | | | | |")
+                L.append(f"| {ct} | failed | | | | | | | | | | | | | |")
                 continue
             ms, gs = vals(w, ct, "runtime_s"), vals(w, ct, "wall_s")
 
             def md(k, fmt="{:.0f}"):
                 v = vals(w, ct, k)
                 return fmt.format(statistics.median(v)) if v else "-"
+
+            def conv():
+                v = [c["converged"] for c in good if c["workload"] == w and c["contender"] == ct
+                     and c.get("converged")]
+                return "/".join(sorted(set(v))) if v else "-"
             L.append(f"| {ct} | {med[w, ct, 'runtime_s']:.2f} ({min(ms):.2f}-{max(ms):.2f}) | "
                      f"{med[w, ct, 'runtime_s'] / best:.2f} | {statistics.median(gs):.1f} "
                      f"({min(gs):.1f}-{max(gs):.1f}) | {md('fast_ratio', '{:.3f}')} | "
-                     f"{md('efficiency', '{:.3f}')} | {md('promoted')} | {md('demoted')} | "
+                     f"{md('efficiency_k', '{:.3f}')} | {md('t90_steady_s', '{:.1f}')} | "
+                     f"{md('t90_oracle_s', '{:.1f}')} | {conv()} | {md('promoted')} | {md('demoted')} | "
                      f"{md('exchanged')} | {md('migrated')} | {md('tier_cpu_s', '{:.2f}')} | {md('bpf_ms')} |")
 
-    L.append("\n## Headline: geometric mean over workloads of the runtime ratio\n")
-    L.append("Ratio = the other contender's median runtime / demeter's (above 1: demeter is "
-             "faster), over the workloads where both have results.\n")
-    L.append("| vs | runtime | wall time | workloads |")
-    L.append("|---|---|---|---|")
+    L.append("\n## Headline\n")
+    L.append("Runtime ratio = the contender's median runtime / demeter's (above 1: demeter is "
+             "faster), geometric mean over the workloads where both have results: the real "
+             "programs (redis, sqlite, liblinear, btree, pagerank, xsbench), gups (and "
+             "gups-moving), and all. Migrations: pages migrated (pgmigrate_success) summed over "
+             "the workloads both have, relative to tpp's. Tier CPU: median over the contender's "
+             "cells of the CPU seconds of tiering threads.\n")
+    L.append("| contender | vs demeter: real programs | gups | all | migrations vs tpp | "
+             "tier CPU s | BPF ms |")
+    L.append("|---|---|---|---|---|---|---|")
+    real = {"redis", "sqlite", "liblinear", "btree", "pagerank", "xsbench"}
     head = {}
-    if "demeter" in contenders:
-        for ct in contenders:
-            if ct == "demeter":
-                continue
-            ws = [w for w in workloads if (w, ct, "runtime_s") in med and (w, "demeter", "runtime_s") in med]
-            rm = gmean([med[w, ct, "runtime_s"] / med[w, "demeter", "runtime_s"] for w in ws])
-            rg = gmean([med[w, ct, "wall_s"] / med[w, "demeter", "wall_s"] for w in ws])
-            head[ct] = (rm, rg)
-            L.append(f"| {ct} | {rm:.3f} | {rg:.3f} | {len(ws)} |")
+
+    def ratio(ct, ws):
+        ws = [w for w in ws if (w, ct, "runtime_s") in med and (w, "demeter", "runtime_s") in med]
+        if not ws:
+            return "-", 0
+        return f"{gmean([med[w, ct, 'runtime_s'] / med[w, 'demeter', 'runtime_s'] for w in ws]):.3f}", len(ws)
+
+    def migr(ct):
+        ws = [w for w in workloads if vals(w, ct, "migrated") and vals(w, "tpp", "migrated")]
+        a = sum(statistics.median(vals(w, ct, "migrated")) for w in ws)
+        b = sum(statistics.median(vals(w, "tpp", "migrated")) for w in ws)
+        return f"{a / b:.2f}" if b else "-"
+    for ct in contenders:
+        rr, nr = ratio(ct, [w for w in workloads if w in real])
+        rg, ng = ratio(ct, [w for w in workloads if w.startswith("gups")])
+        ra, na = ratio(ct, workloads)
+        cpu, bpf = median_all(ct, "tier_cpu_s"), median_all(ct, "bpf_ms")
+        head[ct] = (rr, rg, ra)
+        L.append(f"| {ct} | {rr} ({nr}) | {rg} ({ng}) | {ra} ({na}) | {migr(ct)} | "
+                 f"{'-' if cpu is None else f'{cpu:.2f}'} | {'-' if bpf is None else f'{bpf:.0f}'} |")
     if failed:
         L.append("\n## Failed cells\n")
         for c in failed:
-            L.append(f"- repeat {c['rep']}: {c['workload']} under {c['contender']}: "
+            L.append(f"- seed {c['seed']}: {c['workload']} under {c['contender']}: "
                      f"{c['status']}, check {c.get('check') or '-'}")
     L.append("\nPlots: `runtime.svg` (median runtime normalised to the best contender per "
-             "workload), `efficiency.svg` (placement efficiency over the timed phase, repeat 1).")
+             "workload), `t90.svg` (time to 90% of steady state), `cpu.svg` (tiering CPU), "
+             "`efficiency.svg` (placement efficiency over the timed phase, seed 1).")
     with open(os.path.join(a.dir, "bench.md"), "w") as f:
         f.write("\n".join(L) + "\n")
 
@@ -208,10 +331,31 @@ def plots(d, workloads, contenders, med, series):
           'set ylabel "runtime / best"', 'set grid ytics', 'set key outside top center horizontal',
           'set xtics rotate by -20',
           f'plot for [i=2:{n + 1}] "{os.path.join(pdir, "runtime.dat")}" using i:xtic(1) title columnhead']
+    with open(os.path.join(pdir, "t90.dat"), "w") as f:
+        f.write("workload " + " ".join(contenders) + "\n")
+        for w in workloads:
+            f.write(w + " " + " ".join(f"{med[w, ct, 't90_steady_s']:.2f}"
+                                       if (w, ct, "t90_steady_s") in med else "NaN"
+                                       for ct in contenders) + "\n")
+    with open(os.path.join(pdir, "cpu.dat"), "w") as f:
+        f.write("workload " + " ".join(contenders) + "\n")
+        for w in workloads:
+            f.write(w + " " + " ".join(f"{med[w, ct, 'tier_cpu_s']:.3f}"
+                                       if (w, ct, "tier_cpu_s") in med else "NaN"
+                                       for ct in contenders) + "\n")
+    for name, title, ylabel in (("t90", "Time to 90% of steady-state throughput (median)", "guest s"),
+                                ("cpu", "CPU time of tiering threads (median)", "CPU s")):
+        gp += [f'set terminal svg size 1000,420 dynamic font "sans,11"',
+               f'set output "{os.path.join(d, name + ".svg")}"', f'set title "{title}"',
+               'set style data histograms', 'set style histogram clustered gap 1',
+               'set style fill solid 0.85 border -1', 'set boxwidth 0.9', 'set yrange [0:*]',
+               f'set ylabel "{ylabel}"', 'set grid ytics', 'set key outside top center horizontal',
+               'set xtics rotate by -20',
+               f'plot for [i=2:{n + 1}] "{os.path.join(pdir, name + ".dat")}" using i:xtic(1) title columnhead']
     rows = math.ceil(len(workloads) / 2)
     gp += [f'set terminal svg size 1000,{300 * rows} dynamic font "sans,10"',
            f'set output "{os.path.join(d, "efficiency.svg")}"',
-           f'set multiplot layout {rows},2 title "Placement efficiency over the timed phase (repeat 1)"',
+           f'set multiplot layout {rows},2 title "Placement efficiency over the timed phase (seed 1)"',
            'set style data lines', 'set yrange [0:1.05]', 'set xlabel "s (host time)"',
            'set ylabel "efficiency"', 'set key bottom right font ",8"',
            'unset xtics', 'set xtics auto']

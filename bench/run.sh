@@ -1,26 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The benchmark suite: every workload under every contender (tier_ext
-# policies and the upstream peers) in a tiered VM (fast 256 MiB = 20% of
-# 1280 MiB, 2 vCPUs, TCG under icount) under the virtual-time testbed (its
-# memory model charged into the guest's clock), REPEATS times (one VM per repeat). Results: bench/results/<date>/
-# (cells.csv per repeat, bench.csv, bench.md, plots); see bench/README.md.
+# policies and the upstream peers) for every seed, in tiered VMs (fast
+# 256 MiB = 20% of 1280 MiB, 2 vCPUs, TCG under icount) under the
+# virtual-time testbed (its memory model charged into the guest's clock).
+# The cells are dealt round-robin to VMS VMs that run side by side (icount
+# runs a VM on one host thread). Results: bench/results/<date>/ (per VM
+# vN/cells.csv, bench.csv, bench.md, plots); see bench/README.md.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 all_workloads=gups,gups-moving,btree,pagerank,xsbench,redis,sqlite,liblinear
 all_contenders=static,numab2,damon,tpp,memtis,nomad,demeter
-workloads=$all_workloads contenders=$all_contenders repeats=3
+# the default: what fits 150 minutes on 2 cores (bench/README.md)
+workloads=gups,btree,pagerank,xsbench contenders=$all_contenders seeds=3 vms=2 scenario=main
 out= quick=
 fast_ns=${BENCH_FAST_NS:-69} slow_ns=${BENCH_SLOW_NS:-177}
 
 usage() {
 	cat <<EOT
-Usage: bench/run.sh [--quick] [--repeats N] [--workloads LIST] [--contenders LIST] [--out DIR]
+Usage: bench/run.sh [--quick] [--seeds N] [--vms N] [--workloads LIST] [--contenders LIST] [--out DIR]
 
-  --quick            gups under static and demeter, 3 repeats (make bench-quick;
+  --quick            gups under static and demeter, 1 seed (make bench-quick;
                      results in bench/results/DATE-quick)
-  --repeats N        VM runs, each with every cell               [$repeats]
+  --seeds N          seeds 1..N per cell (WL_SEED of the workloads)  [$seeds]
+  --vms N            VMs side by side, each one host thread      [$vms]
+  --scenario S       main: the workload's own data fills the fast tier first
+                     (paper-sized: 2-2.5x the fast tier); noisy: small
+                     workloads beside a foreign cold ballast that fills it
+                     (results in bench/results/DATE-noisy)      [$scenario]
   --workloads LIST   comma-separated, from: $all_workloads
+                     [$workloads]
   --contenders LIST  comma-separated, from: $all_contenders
   --out DIR          results directory                           [bench/results/DATE]
 Modelled miss latencies: BENCH_FAST_NS [$fast_ns], BENCH_SLOW_NS [$slow_ns].
@@ -31,8 +40,10 @@ in_list() { [[ ,$2, == *,$1,* ]]; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) workloads=gups contenders=static,demeter quick=-quick; shift ;;
-	--repeats) [[ ${2-} =~ ^[1-9][0-9]*$ ]] || die "--repeats needs a positive integer"; repeats=$2; shift 2 ;;
+	--quick) workloads=gups contenders=static,demeter seeds=1 quick=-quick; shift ;;
+	--seeds) [[ ${2-} =~ ^[1-9][0-9]*$ ]] || die "--seeds needs a positive integer"; seeds=$2; shift 2 ;;
+	--scenario) [[ ${2-} =~ ^(main|noisy)$ ]] || die "--scenario needs main or noisy"; scenario=$2; shift 2 ;;
+	--vms) [[ ${2-} =~ ^[1-9][0-9]?$ ]] || die "--vms needs an integer 1-99"; vms=$2; shift 2 ;;
 	--workloads) workloads=${2-}; shift 2 ;;
 	--contenders) contenders=${2-}; shift 2 ;;
 	--out) out=${2-}; shift 2 ;;
@@ -40,6 +51,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
+[ "$scenario" = main ] || quick=$quick-$scenario
 out=${out:-$top/bench/results/$(date +%Y-%m-%d)$quick}
 IFS=, read -r -a wl <<< "$workloads"
 IFS=, read -r -a ct <<< "$contenders"
@@ -50,39 +62,67 @@ for f in build/bin/tier_access.so build/qemu-build/qemu-system-x86_64 build/bin/
 	[ -e "$top/$f" ] || die "$f is missing (run: make bench)"
 done
 if in_list liblinear "$workloads"; then
-	"$top/bench/workloads/liblinear.sh" -p -d "$top/build/bench-data/liblinear" -n 20
+	if [ "$scenario" = main ]; then rows=1200; else rows=20; fi
+	"$top/bench/workloads/liblinear.sh" -p -d "$top/build/bench-data/liblinear" -n $rows
 fi
 
 ipi_addr=0x$(awk '$3 == "native_flush_tlb_multi" { print $1 }' "$top/build/kernel/System.map")
 [ "$ipi_addr" != 0x ] || die "no native_flush_tlb_multi in build/kernel/System.map"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-share=$top/build/vm/share/bench
-ncells=$(( ${#wl[@]} * ${#ct[@]} ))
-echo "bench: ${#wl[@]} workloads x ${#ct[@]} contenders x $repeats repeats; memory model fast ${fast_ns} ns, slow ${slow_ns} ns; results in $out"
-for ((r = 1; r <= repeats; r++)); do
+ncells=$(( ${#wl[@]} * ${#ct[@]} * seeds ))
+[ "$vms" -le "$ncells" ] || vms=$ncells
+echo "bench: ${#wl[@]} workloads x ${#ct[@]} contenders x $seeds seeds = $ncells cells on $vms VMs, scenario $scenario; memory model fast ${fast_ns} ns, slow ${slow_ns} ns; results in $out"
+# The cells, "SEED WORKLOAD CONTENDER", per workload and seed the
+# contenders in an order rotated by the seed (no one always goes first),
+# dealt round-robin to the VMs.
+rm -f "$out"/cells.*.tmp
+echo "$scenario" > "$out/scenario"
+k=0
+for ((s = 1; s <= seeds; s++)); do
+	for w in "${wl[@]}"; do
+		n=${#ct[@]}
+		for ((j = 0; j < n; j++)); do
+			echo "$s $w ${ct[$(( (j + s - 1) % n ))]}" >> "$out/cells.$(( k % vms + 1 )).tmp"
+			k=$((k + 1))
+		done
+	done
+done
+t0=$(date +%s)
+run_vm() {	# N: VM N runs its cells; results in $out/vN
+	local v=$1 share=$top/build/vm/share/bench$1 rc=0 d cell
 	rm -rf "$share"; mkdir -p "$share"
-	start=$(date +%s)
-	set +e
-	"$top/scripts/tier-vm" --accel tcg --icount 0 --qemu "$top/build/qemu-build/qemu-system-x86_64" --fast 256 --slow 1024 --timeout $((ncells * 600 + 300)) \
-		--log "$share/serial.log" \
-		--plugin "$top/build/bin/tier_access.so,fast_mb=256,ram_mb=1280,user=on,window_ms=250,model=on,fast_ns=$fast_ns,slow_ns=$slow_ns,ipi_addr=$ipi_addr,out=$share/access.csv" \
-		-- "$top/bench/suite-guest.sh" "$share" "$r" "$workloads" "$contenders" 2>&1 |
-		grep --line-buffered '^bench:'
-	rc=${PIPESTATUS[0]}
-	set -e
-	rm -rf "$out/r$r"; mkdir -p "$out/r$r"
-	cp -a "$share"/. "$out/r$r/"
+	mv "$out/cells.$v.tmp" "$share/cells.list"
+	"$top/scripts/tier-vm" --accel tcg --icount 0 --qemu "$top/build/qemu-build/qemu-system-x86_64" \
+		--fast 256 --slow 1024 --timeout $(( $(wc -l < "$share/cells.list") * 1800 + 300 )) \
+		--share "$share" --log "$share/serial.log" \
+		--plugin "$top/build/bin/tier_access.so,fast_mb=256,ram_mb=1280,user=on,window_ms=250,model=on,fast_ns=$fast_ns,slow_ns=$slow_ns,ipi_addr=$ipi_addr,out=$share/access.csv,oracle_out=$share/oracle.csv" \
+		-- "$top/bench/suite-guest.sh" "$share" "$share/cells.list" "$scenario" > "$share/vm.out" 2>&1 || rc=$?
+	rm -rf "$out/v$v"; mkdir -p "$out/v$v"
+	cp -a "$share"/. "$out/v$v/"
 	# the timed phases in host time (git keeps no mtimes)
 	{
-		echo "workload,contender,start_unix,end_unix"
-		for d in "$out/r$r"/*.*/; do
+		echo "seed,workload,contender,start_unix,end_unix"
+		for d in "$out/v$v"/*.*.*/; do
 			d=${d%/}; cell=$(basename "$d")
 			[ -e "$d/start" ] && [ -e "$d/end" ] || continue
-			echo "${cell%%.*},${cell#*.},$(stat -c %.6Y "$d/start"),$(stat -c %.6Y "$d/end")"
+			IFS=. read -r w c s <<< "$cell"
+			echo "$s,$w,$c,$(stat -c %.6Y "$d/start"),$(stat -c %.6Y "$d/end")"
 		done
-	} > "$out/r$r/phases.csv"
-	rm -f "$out/r$r"/*/start "$out/r$r"/*/end "$out/r$r"/*/ballast.ready
-	echo "bench: repeat $r/$repeats done in $(( $(date +%s) - start )) s (VM exit $rc)"
+	} > "$out/v$v/phases.csv"
+	rm -f "$out/v$v"/*/start "$out/v$v"/*/end "$out/v$v"/*/ballast.ready
+	echo "bench: VM $v done (exit $rc)"
+}
+for ((v = 1; v <= vms; v++)); do run_vm "$v" & done
+# A progress line per finished cell, with an estimate of what is left.
+done_cells=0
+while [ "$(jobs -r | wc -l)" -gt 0 ]; do
+	sleep 10
+	n=$(cat "$top"/build/vm/share/bench[0-9]*/cells.csv 2>/dev/null | grep -vc '^seed,' || true)
+	if [ "$n" -gt "$done_cells" ]; then
+		done_cells=$n el=$(( $(date +%s) - t0 ))
+		echo "bench: $n/$ncells cells done, $((el / 60)) min elapsed, about $(( el * (ncells - n) / n / 60 )) min left"
+	fi
 done
+wait
 python3 "$top/bench/report.py" "$out" --fast-ns "$fast_ns" --slow-ns "$slow_ns"

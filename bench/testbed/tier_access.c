@@ -23,8 +23,11 @@
  * sample=N counts each access with probability 1/N (a per-vCPU xorshift);
  * user=on counts only accesses to user virtual addresses (below 2^47).
  * Both apply to the placement counts only, never to the model.
+ * oracle_out=FILE writes, per window, what the hottest k MiB of pages got
+ * for k every oracle_step_mb (16) up to fast_mb: the oracle for any
+ * fast-tier capacity, e.g. the usable fast memory at a cell's start.
  *
- * Model (model=on; needs QEMU with vmm-patch/0007 and -icount shift=N):
+ * Model (model=on; needs QEMU with vmm-patch/0006 and -icount shift=N):
  * every access, user and kernel alike, goes through a shared
  * set-associative last-level cache model (llc_kb, llc_ways, 64-byte lines,
  * LRU). A miss is charged to the vCPU that made it with
@@ -117,8 +120,16 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Accesses the hottest fast_pages pages of @c (n pages) got, and the total. */
-static uint64_t oracle(const void *c, bool wide, uint64_t n, uint64_t *total)
+static FILE *curve_out;		/* oracle_out: the oracle for every K */
+static uint64_t curve_step = 16 << (20 - 12);	/* pages */
+
+/*
+ * Accesses the hottest fast_pages pages of @c (n pages) got, and the total.
+ * With oracle_out, also a row of what the hottest k pages got, k a multiple
+ * of the step up to fast_pages: the oracle for any fast-tier capacity.
+ */
+static uint64_t oracle(const void *c, bool wide, uint64_t n, uint64_t *total,
+		       const char *label)
 {
 	uint64_t *v = g_new(uint64_t, n), m = 0, sum = 0, i;
 
@@ -133,8 +144,18 @@ static uint64_t oracle(const void *c, bool wide, uint64_t n, uint64_t *total)
 		}
 	}
 	qsort(v, m, sizeof(*v), cmp_desc);
-	for (i = 0; i < m && i < fast_pages; i++)
-		sum += v[i];
+	if (curve_out && label)
+		fprintf(curve_out, "%s,%.3f,%" PRIu64, label, g_get_real_time() / 1e6, *total);
+	for (i = 0; i < fast_pages; i++) {
+		if (i < m)
+			sum += v[i];
+		if (curve_out && label && (i + 1) % curve_step == 0)
+			fprintf(curve_out, ",%" PRIu64, sum);
+	}
+	if (curve_out && label) {
+		fputc('\n', curve_out);
+		fflush(curve_out);
+	}
 	g_free(v);
 	return sum;
 }
@@ -161,7 +182,8 @@ static void roll(uint64_t now)
 	struct charges c = win;
 	char label[32];
 
-	best = oracle(win_counts, false, ram_pages, &total);
+	snprintf(label, sizeof(label), "%" PRIu64, nr_window);
+	best = oracle(win_counts, false, ram_pages, &total, label);
 	for (i = 0; i < ram_pages; i++)
 		run_counts[i] += __atomic_exchange_n(&win_counts[i], 0, __ATOMIC_RELAXED);
 	for (all = fast = i = 0; i < MAX_VCPUS; i++) {
@@ -306,13 +328,15 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 
 	g_mutex_lock(&roll_lock);
 	roll(g_get_monotonic_time());
-	best = oracle(run_counts, true, ram_pages, &total);
+	best = oracle(run_counts, true, ram_pages, &total, "run");
 	for (i = 0; i < fast_pages; i++)
 		fast += run_counts[i];
 	write_row("run", (g_get_monotonic_time() - t0_us) / 1e6, fast, total, best,
 		  total, &run);
 	g_mutex_unlock(&roll_lock);
 	fclose(out);
+	if (curve_out)
+		fclose(curve_out);
 }
 
 static bool parse_u64(const char *val, uint64_t min, uint64_t max, uint64_t *res)
@@ -330,8 +354,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 					   const qemu_info_t *info, int argc,
 					   char **argv)
 {
-	uint64_t fast_mb = 0, ram_mb = 0, window_ms = 1000, lines;
-	const char *path = NULL;
+	uint64_t fast_mb = 0, ram_mb = 0, window_ms = 1000, lines, curve_step_mb = 16;
+	const char *path = NULL, *curve_path = NULL;
 	int i;
 
 	for (i = 0; i < argc; i++) {
@@ -371,10 +395,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 			ok = parse_u64(val, 0, 1000000, &ipi_ns);
 		else if (!strcmp(key, "out"))
 			ok = *(path = val) != 0;
+		else if (!strcmp(key, "oracle_out"))
+			ok = *(curve_path = val) != 0;
+		else if (!strcmp(key, "oracle_step_mb"))
+			ok = parse_u64(val, 1, 2048, &curve_step_mb);
 		else
 			ok = false;
 		if (!ok) {
-			fprintf(stderr, "tier_access: bad argument '%s%s%s' (fast_mb, ram_mb <= 2048, window_ms, sample, user, model, fast_ns, slow_ns, fast_line_ns, slow_line_ns <= 100000, llc_kb, llc_ways <= 64, ipi_addr, ipi_ns, out)\n",
+			fprintf(stderr, "tier_access: bad argument '%s%s%s' (fast_mb, ram_mb <= 2048, window_ms, sample, user, model, fast_ns, slow_ns, fast_line_ns, slow_line_ns <= 100000, llc_kb, llc_ways <= 64, ipi_addr, ipi_ns, out, oracle_out, oracle_step_mb)\n",
 				key, eq ? "=" : "", val);
 			return -1;
 		}
@@ -403,6 +431,18 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 	if (!out) {
 		fprintf(stderr, "tier_access: cannot write %s\n", path);
 		return -1;
+	}
+	if (curve_path) {
+		curve_out = fopen(curve_path, "w");
+		if (!curve_out) {
+			fprintf(stderr, "tier_access: cannot write %s\n", curve_path);
+			return -1;
+		}
+		curve_step = curve_step_mb << (20 - PAGE_SHIFT);
+		fprintf(curve_out, "window,unix_s,accesses");
+		for (uint64_t mb = curve_step_mb; mb <= fast_mb; mb += curve_step_mb)
+			fprintf(curve_out, ",top_%" PRIu64 "mb", mb);
+		fputc('\n', curve_out);
 	}
 	fast_pages = fast_mb << (20 - PAGE_SHIFT);
 	ram_pages = ram_mb << (20 - PAGE_SHIFT);

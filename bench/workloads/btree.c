@@ -48,6 +48,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	seed = wl_seed(7);
 	nkeys = (uint64_t)keys_m * 1000000;
 	lookups = (uint64_t)lookups_m * 1000000;
 
@@ -92,6 +93,8 @@ int main(int argc, char **argv)
 			;
 		if (j == FANOUT || n->val[j] != value_of(key))
 			bad++;
+		if (!(q & 1023))
+			wl_progress(q);
 	}
 	wl_stop();
 	return wl_finish(lookups, bad == 0);

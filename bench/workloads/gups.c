@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	seed = wl_seed(42);
 	if (hot_mb > table_mb) {
 		fprintf(stderr, "gups: the hot set (%ld MiB) exceeds the table (%ld MiB)\n",
 			hot_mb, table_mb);
@@ -75,6 +76,8 @@ int main(int argc, char **argv)
 		else
 			idx = (r >> 8) % n;
 		t[idx]++;
+		if (!(u & 4095))
+			wl_progress(u);
 	}
 	wl_stop();
 	for (i = 0; i < n; i++)

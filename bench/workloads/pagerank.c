@@ -35,6 +35,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	seed = wl_seed(11);
 	nv = (uint64_t)vert_k * 1000;
 	ne = nv * degree;
 	if (ne > UINT32_MAX) {
@@ -77,6 +78,8 @@ int main(int argc, char **argv)
 			for (e = off[v]; e < off[v + 1]; e++)
 				s += contrib[src[e]];
 			next[v] = 0.15 / nv + 0.85 * (s + dangling / nv);
+			if (!(v & 4095))	/* ops: vertices updated */
+				wl_progress(it * nv + v);
 		}
 		memcpy(rank, next, nv * sizeof(*rank));
 	}

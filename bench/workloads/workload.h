@@ -109,11 +109,55 @@ static inline void wl_start(void)
 
 static double wl_secs = -1;
 
+/*
+ * Progress of the timed phase, for time-to-steady-state: with -r DIR, the
+ * operations done about every 100 ms (the guest's clock, from the start of
+ * the timed phase), kept in memory and written to DIR/progress ("SECONDS
+ * OPS" lines) when the phase ends, so no I/O disturbs it. Call it often,
+ * e.g. every 4096 operations: it reads the clock once per call.
+ */
+#define WL_PROGRESS_MAX	65536	/* samples: 109 minutes */
+static struct { float t; unsigned long ops; } wl_prog[WL_PROGRESS_MAX];
+static unsigned int wl_nprog;
+static double wl_prog_next;
+
+static inline void wl_progress(unsigned long ops)
+{
+	double t;
+
+	if (!wl_mark_dir || wl_nprog == WL_PROGRESS_MAX)
+		return;
+	t = wl_now() - wl_t0;
+	if (t < wl_prog_next)
+		return;
+	wl_prog[wl_nprog].t = t;
+	wl_prog[wl_nprog++].ops = ops;
+	wl_prog_next = t + 0.1;
+}
+
+static inline void wl_progress_write(void)
+{
+	char path[4096];
+	unsigned int i;
+	FILE *f;
+
+	if (!wl_mark_dir || !wl_nprog)
+		return;
+	snprintf(path, sizeof(path), "%s/progress", wl_mark_dir);
+	f = fopen(path, "w");
+	if (!f)
+		wl_die("cannot write the progress file");
+	for (i = 0; i < wl_nprog; i++)
+		fprintf(f, "%.3f %lu\n", wl_prog[i].t, wl_prog[i].ops);
+	fclose(f);
+}
+
 /* End of the timed phase (a check that follows is not timed). */
 static inline void wl_stop(void)
 {
 	wl_secs = wl_now() - wl_t0;
 	wl_mark("end");
+	wl_progress_write();
 }
 
 /* Print the result line; exit status 1 on a bad check. */
@@ -133,6 +177,29 @@ static inline int wl_finish(unsigned long ops, bool ok)
 }
 
 /* splitmix64: a fast, seedable generator; each thread has its own state. */
+/*
+ * A workload's seed: its own default mixed with WL_SEED from the
+ * environment (the harness's seed number; unset or 0: the default alone),
+ * so one variable varies every workload's random choices reproducibly.
+ */
+static inline uint64_t wl_seed(uint64_t def)
+{
+	const char *s = getenv("WL_SEED");
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s)
+		return def;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end || errno || *s == '-') {
+		fprintf(stderr, "%s: WL_SEED needs a non-negative integer, got '%s'\n",
+			wl_name, s);
+		exit(2);
+	}
+	return v ? def ^ (v * 0x9e3779b97f4a7c15ULL) : def;
+}
+
 static inline uint64_t wl_rand(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);

@@ -106,6 +106,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	seed = wl_seed(5);
 	lookups = lookups_k * 1000;
 
 	grid = wl_alloc(nuclides * points * sizeof(*grid));
@@ -141,6 +142,8 @@ int main(int argc, char **argv)
 
 		lookup(e, pick_material(&seed), macro, false);
 		verify += macro[0] + macro[NXS - 1];
+		if (!(q & 63))
+			wl_progress(q);
 	}
 	wl_stop();
 	/* untimed check: replay every 10000th lookup with linear scans */
