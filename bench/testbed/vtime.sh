@@ -30,6 +30,11 @@ boot() {	# boot NAME: one VM, results in $dir/NAME
 
 rm -rf "$dir"
 mkdir -p "$dir"
+if [ ! -x "$top/build/bin/gups" ]; then
+	echo "not ok - vtime: build/bin/gups is missing (run: make workloads)"
+	echo "0 1 0" > "$counts"
+	exit 1
+fi
 if ! command -v stress-ng > /dev/null; then
 	echo "not ok - vtime: stress-ng is missing (run: make deps)"
 	echo "0 1 0" > "$counts"
