@@ -89,9 +89,12 @@ for ((s = 1; s <= seeds; s++)); do
 	done
 done
 t0=$(date +%s)
+# this run's own shares (runs side by side must not share a directory)
+mkdir -p "$top/build/vm/share"
+shares=$(mktemp -d "$top/build/vm/share/bench.XXXXXX")
 run_vm() {	# N: VM N runs its cells; results in $out/vN
-	local v=$1 share=$top/build/vm/share/bench$1 rc=0 d cell
-	rm -rf "$share"; mkdir -p "$share"
+	local v=$1 share=$shares/vm$1 rc=0 d cell
+	mkdir -p "$share"
 	mv "$out/cells.$v.tmp" "$share/cells.list"
 	"$top/scripts/tier-vm" --accel tcg --icount 0 --qemu "$top/build/qemu-build/qemu-system-x86_64" \
 		--fast 256 --slow 1024 --timeout $(( $(wc -l < "$share/cells.list") * 1800 + 300 )) \
@@ -118,11 +121,12 @@ for ((v = 1; v <= vms; v++)); do run_vm "$v" & done
 done_cells=0
 while [ "$(jobs -r | wc -l)" -gt 0 ]; do
 	sleep 10
-	n=$(cat "$top"/build/vm/share/bench[0-9]*/cells.csv 2>/dev/null | grep -vc '^seed,' || true)
+	n=$(cat "$shares"/vm*/cells.csv 2>/dev/null | grep -vc '^seed,' || true)
 	if [ "$n" -gt "$done_cells" ]; then
 		done_cells=$n el=$(( $(date +%s) - t0 ))
 		echo "bench: $n/$ncells cells done, $((el / 60)) min elapsed, about $(( el * (ncells - n) / n / 60 )) min left"
 	fi
 done
 wait
+rm -rf "$shares"
 python3 "$top/bench/report.py" "$out" --fast-ns "$fast_ns" --slow-ns "$slow_ns"
