@@ -89,7 +89,8 @@ def oracle_k(wins, curve, start, end, k_mb, runtime):
         fast += w["fast"] * frac
         best += top * frac
         acc += n * frac
-        if t90 is None and top > 0 and w["fast"] / top >= 0.9:
+        # only windows wholly inside the phase: a partial one has few accesses
+        if t90 is None and frac > 0.999 and top > 0 and w["fast"] / top >= 0.9:
             t90 = (w["end"] - start) / (end - start) * runtime
     if not best:
         return None, None, None
