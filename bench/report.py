@@ -274,7 +274,6 @@ def main():
              "tier CPU s | BPF ms |")
     L.append("|---|---|---|---|---|---|---|")
     real = {"redis", "sqlite", "liblinear", "btree", "pagerank", "xsbench"}
-    head = {}
 
     def ratio(ct, ws):
         ws = [w for w in ws if (w, ct, "runtime_s") in med and (w, "demeter", "runtime_s") in med]
@@ -292,7 +291,6 @@ def main():
         rg, ng = ratio(ct, [w for w in workloads if w.startswith("gups")])
         ra, na = ratio(ct, workloads)
         cpu, bpf = median_all(ct, "tier_cpu_s"), median_all(ct, "bpf_ms")
-        head[ct] = (rr, rg, ra)
         L.append(f"| {ct} | {rr} ({nr}) | {rg} ({ng}) | {ra} ({na}) | {migr(ct)} | "
                  f"{'-' if cpu is None else f'{cpu:.2f}'} | {'-' if bpf is None else f'{bpf:.0f}'} |")
     if failed:
@@ -313,46 +311,43 @@ def main():
 def plots(d, workloads, contenders, med, series):
     pdir = os.path.join(d, "plot")
     os.makedirs(pdir, exist_ok=True)
-    with open(os.path.join(pdir, "runtime.dat"), "w") as f:
-        f.write("workload " + " ".join(contenders) + "\n")
-        for w in workloads:
-            ms = [med.get((w, ct, "runtime_s")) for ct in contenders]
-            best = min((m for m in ms if m), default=None)
-            f.write(w + " " + " ".join(f"{m / best:.4f}" if m and best else "NaN" for m in ms) + "\n")
+    n = len(contenders)
+    gp = []
+
+    def bars(name, title, ylabel, value):
+        """A clustered bar chart NAME.svg: value(workload, contender) or None."""
+        with open(os.path.join(pdir, name + ".dat"), "w") as f:
+            f.write("workload " + " ".join(contenders) + "\n")
+            for w in workloads:
+                vs = (value(w, ct) for ct in contenders)
+                f.write(w + " " + " ".join("NaN" if v is None else v for v in vs) + "\n")
+        gp.extend([f'set terminal svg size 1000,420 dynamic font "sans,11"',
+                   f'set output "{os.path.join(d, name + ".svg")}"', f'set title "{title}"',
+                   'set style data histograms', 'set style histogram clustered gap 1',
+                   'set style fill solid 0.85 border -1', 'set boxwidth 0.9', 'set yrange [0:*]',
+                   f'set ylabel "{ylabel}"', 'set grid ytics',
+                   'set key outside top center horizontal', 'set xtics rotate by -20',
+                   f'plot for [i=2:{n + 1}] "{os.path.join(pdir, name + ".dat")}" '
+                   'using i:xtic(1) title columnhead'])
+
+    def normalised(w, ct):
+        best = min((med[w, c, "runtime_s"] for c in contenders if (w, c, "runtime_s") in med),
+                   default=None)
+        m = med.get((w, ct, "runtime_s"))
+        return f"{m / best:.4f}" if m and best else None
+
+    def median_of(key, fmt):
+        return lambda w, ct: fmt.format(med[w, ct, key]) if (w, ct, key) in med else None
+
+    bars("runtime", "Runtime (guest virtual time, median), normalised to the best contender "
+         "per workload", "runtime / best", normalised)
+    bars("t90", "Time to 90% of steady-state throughput (median)", "guest s",
+         median_of("t90_steady_s", "{:.2f}"))
+    bars("cpu", "CPU time of tiering threads (median)", "CPU s", median_of("tier_cpu_s", "{:.3f}"))
     for (w, ct), s in series.items():
         with open(os.path.join(pdir, f"eff.{w}.{ct}.dat"), "w") as f:
             for t, e in s:
                 f.write(f"{t:.2f} {e:.4f}\n")
-    n = len(contenders)
-    gp = [f'set terminal svg size 1000,420 dynamic font "sans,11"',
-          f'set output "{os.path.join(d, "runtime.svg")}"',
-          'set title "Runtime (guest virtual time, median), normalised to the best contender per workload"',
-          'set style data histograms', 'set style histogram clustered gap 1',
-          'set style fill solid 0.85 border -1', 'set boxwidth 0.9', 'set yrange [0:*]',
-          'set ylabel "runtime / best"', 'set grid ytics', 'set key outside top center horizontal',
-          'set xtics rotate by -20',
-          f'plot for [i=2:{n + 1}] "{os.path.join(pdir, "runtime.dat")}" using i:xtic(1) title columnhead']
-    with open(os.path.join(pdir, "t90.dat"), "w") as f:
-        f.write("workload " + " ".join(contenders) + "\n")
-        for w in workloads:
-            f.write(w + " " + " ".join(f"{med[w, ct, 't90_steady_s']:.2f}"
-                                       if (w, ct, "t90_steady_s") in med else "NaN"
-                                       for ct in contenders) + "\n")
-    with open(os.path.join(pdir, "cpu.dat"), "w") as f:
-        f.write("workload " + " ".join(contenders) + "\n")
-        for w in workloads:
-            f.write(w + " " + " ".join(f"{med[w, ct, 'tier_cpu_s']:.3f}"
-                                       if (w, ct, "tier_cpu_s") in med else "NaN"
-                                       for ct in contenders) + "\n")
-    for name, title, ylabel in (("t90", "Time to 90% of steady-state throughput (median)", "guest s"),
-                                ("cpu", "CPU time of tiering threads (median)", "CPU s")):
-        gp += [f'set terminal svg size 1000,420 dynamic font "sans,11"',
-               f'set output "{os.path.join(d, name + ".svg")}"', f'set title "{title}"',
-               'set style data histograms', 'set style histogram clustered gap 1',
-               'set style fill solid 0.85 border -1', 'set boxwidth 0.9', 'set yrange [0:*]',
-               f'set ylabel "{ylabel}"', 'set grid ytics', 'set key outside top center horizontal',
-               'set xtics rotate by -20',
-               f'plot for [i=2:{n + 1}] "{os.path.join(pdir, name + ".dat")}" using i:xtic(1) title columnhead']
     rows = math.ceil(len(workloads) / 2)
     gp += [f'set terminal svg size 1000,{300 * rows} dynamic font "sans,10"',
            f'set output "{os.path.join(d, "efficiency.svg")}"',

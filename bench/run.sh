@@ -75,27 +75,25 @@ ncells=$(( ${#wl[@]} * ${#ct[@]} * seeds ))
 echo "bench: ${#wl[@]} workloads x ${#ct[@]} contenders x $seeds seeds = $ncells cells on $vms VMs, scenario $scenario; memory model fast ${fast_ns} ns, slow ${slow_ns} ns; results in $out"
 # The cells, "SEED WORKLOAD CONTENDER", per workload and seed the
 # contenders in an order rotated by the seed (no one always goes first),
-# dealt round-robin to the VMs.
-rm -f "$out"/cells.*.tmp
+# dealt round-robin to the VMs, each in this run's own share directory
+# (runs side by side must not share one).
 echo "$scenario" > "$out/scenario"
+mkdir -p "$top/build/vm/share"
+shares=$(mktemp -d "$top/build/vm/share/bench.XXXXXX")
+for ((v = 1; v <= vms; v++)); do mkdir "$shares/vm$v"; done
 k=0
 for ((s = 1; s <= seeds; s++)); do
 	for w in "${wl[@]}"; do
 		n=${#ct[@]}
 		for ((j = 0; j < n; j++)); do
-			echo "$s $w ${ct[$(( (j + s - 1) % n ))]}" >> "$out/cells.$(( k % vms + 1 )).tmp"
+			echo "$s $w ${ct[$(( (j + s - 1) % n ))]}" >> "$shares/vm$(( k % vms + 1 ))/cells.list"
 			k=$((k + 1))
 		done
 	done
 done
 t0=$(date +%s)
-# this run's own shares (runs side by side must not share a directory)
-mkdir -p "$top/build/vm/share"
-shares=$(mktemp -d "$top/build/vm/share/bench.XXXXXX")
 run_vm() {	# N: VM N runs its cells; results in $out/vN
 	local v=$1 share=$shares/vm$1 rc=0 d cell
-	mkdir -p "$share"
-	mv "$out/cells.$v.tmp" "$share/cells.list"
 	"$top/scripts/tier-vm" --accel tcg --icount 0 --qemu "$top/build/qemu-build/qemu-system-x86_64" \
 		--fast 256 --slow 1024 --timeout $(( $(wc -l < "$share/cells.list") * 1800 + 300 )) \
 		--share "$share" --log "$share/serial.log" \

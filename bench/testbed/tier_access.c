@@ -200,7 +200,7 @@ static void roll(uint64_t now)
 	run.ipis += c.ipis;
 	run.mem_ns += c.mem_ns;
 	run.ipi_ns += c.ipi_ns;
-	snprintf(label, sizeof(label), "%" PRIu64, nr_window++);
+	nr_window++;
 	write_row(label, (now - t0_us) / 1e6, fast, all, best, total, &c);
 	win_start_us = now;
 }

@@ -47,9 +47,12 @@ load=$!
 boot C
 kill "$load" 2>/dev/null
 wait "$load" 2>/dev/null
-python3 - "$dir" "$counts" <<'EOPY'
-import csv, os, statistics, sys
+python3 - "$dir" "$counts" "$top/bench" <<'EOPY'
+import os, re, statistics, sys
 d, counts = sys.argv[1], sys.argv[2]
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[3])
+from report import phase_metrics, windows
 shares = [0, 25, 50, 75, 100]
 npass = nfail = 0
 def check(what, ok):
@@ -58,13 +61,12 @@ def check(what, ok):
     if ok: npass += 1
     else: nfail += 1
 def secs(path):
+    """A run's seconds from its result line; None without one or with a failed check."""
     try:
-        for w in open(path).read().split():
-            if w.startswith("seconds="):
-                return float(w[8:]) if "check=ok" in open(path).read() else None
+        m = re.search(r"seconds=([0-9.]+) .*check=ok", open(path).read())
     except OSError:
-        pass
-    return None
+        return None
+    return float(m.group(1)) if m else None
 vm = {}
 for n in "ABC":
     rc = open(os.path.join(d, n, "rc")).read().strip()
@@ -81,35 +83,18 @@ print("# runtimes (s) A: %s" % " ".join("%s=%.4f" % (k, A[k]) for k in A))
 print("# runtimes (s) B: %s" % " ".join("%s=%.4f" % (k, B[k]) for k in B))
 print("# runtimes (s) C: %s" % " ".join("%s=%.4f" % (k, C[k]) for k in C))
 check("determinism: two boots' gups runs agree within 1%% (largest difference %.3f%%)" % (100 * dev), dev <= 0.01)
-# charged memory time inside each run's timed phase (windows prorated)
-wins, prev = [], None
-for r in csv.DictReader(open(os.path.join(d, "A", "access.csv"))):
-    if r["window"] == "run":
-        continue
-    end = float(r["unix_s"])
-    if prev is not None:
-        wins.append((prev, end, float(r["mem_ms"]) + float(r["ipi_ms"])))
-    prev = end
+# charged memory time inside each run's timed phase (windows prorated,
+# as the suite's report does)
+wins = windows(os.path.join(d, "A", "access.csv"))
 def charged(s):
     base = os.path.join(d, "A", "gups.%d" % s)
-    lo, hi = os.stat(base + "/start").st_mtime, os.stat(base + "/end").st_mtime
-    t = 0.0
-    for a, b, m in wins:
-        x, y = max(a, lo), min(b, hi)
-        if y > x:
-            t += m * (y - x) / (b - a)
-    return t / 1000
+    m, _ = phase_metrics(wins, os.stat(base + "/start").st_mtime, os.stat(base + "/end").st_mtime)
+    return m["mem_s"] + m["ipi_s"]
 xs, ys = shares, [A[s] for s in shares]
 cs = [charged(s) for s in shares]
-mx, my = statistics.mean(xs), statistics.mean(ys)
-sxx = sum((x - mx) ** 2 for x in xs)
-slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
-icpt = my - slope * mx
-ss_res = sum((y - (icpt + slope * x)) ** 2 for x, y in zip(xs, ys))
-ss_tot = sum((y - my) ** 2 for y in ys)
-r2 = 1 - ss_res / ss_tot if ss_tot else 0
-mc = statistics.mean(cs)
-cslope = sum((x - mx) * (c - mc) for x, c in zip(xs, cs)) / sxx
+slope, icpt = statistics.linear_regression(xs, ys)
+r2 = statistics.correlation(xs, ys) ** 2 if len(set(ys)) > 1 else 0
+cslope, _ = statistics.linear_regression(xs, cs)
 print("# charged memory time per run (s): %s" % " ".join("%d%%=%.4f" % (s, c) for s, c in zip(shares, cs)))
 print("# runtime = %.4f + %.6f x slow%% s (R^2 %.5f); charged slope %.6f s per %%" % (icpt, slope, r2, cslope))
 check("runtime linear in the slow share (R^2 %.4f >= 0.99)" % r2, r2 >= 0.99)
