@@ -36,6 +36,19 @@
  * only every cold_scan_epochs epochs: cold memory, most of it, costs a
  * fraction of the scanning.
  *
+ * An accessed bit says "at least one access": over a whole epoch, memory
+ * touched now and then (gups' uniform tenth, a sweep, a tree's inner
+ * levels) has nearly every page young, as dense as the hot set, and
+ * nothing can be ranked. When most resident pages are in blocks seen
+ * accessed and more than a quarter of those blocks' pages are young, the
+ * window shrinks: a walk that only clears the bits runs window_ns before
+ * the epoch's walk (halving down to min_window_ms; it doubles back while
+ * young pages are under a sixteenth, or young blocks under a quarter of
+ * the memory), and the counts are scaled to the epoch, so ranges and
+ * decayed counts keep one unit. A hot set in idle memory needs no
+ * shorter window and pays no second walk. Demeter's PEBS samples (paper section 3.3) are proportional to
+ * accesses and do not saturate; this is the accessed-bit stand-in.
+ *
  * Limits: RT_MAX_TREES (64) processes are tracked (a process beyond them is
  * counted in targets_refused and left where it is), RT_MAX_RANGES ranges
  * each. Differences from the paper and its artifact: demeter.md section 9.
@@ -70,6 +83,8 @@ TIER_PARAM(u32, demote_wmark_pct, 2, 0, 50,
 TIER_PARAM(u32, max_pages_epoch, 16384, 0, 1048576, "pages moved per epoch (0: none)");
 TIER_PARAM(u32, demand_freq, 1, 1, 1000000,
 	   "ranges this hot (accesses per 2 MiB) are the demand told to the host");
+TIER_PARAM(u32, min_window_ms, 50, 0, 60000,
+	   "shortest accessed-bit window when bits saturate (0: the epoch)");
 
 struct demeter_stats {
 	u64 targets;		/* gauge: processes with a range tree */
@@ -90,6 +105,8 @@ struct demeter_stats {
 	u64 capacity_events;	/* the fast tier was resized */
 	u64 capacity_demotions;	/* epochs that demoted to fit a shrunk fast tier */
 	u64 epochs_waiting;	/* epochs that left requests in flight alone */
+	u64 window_ms;		/* gauge: accessed-bit window */
+	u64 clear_walks;	/* range walks that only cleared accessed bits */
 };
 TIER_STATS(struct demeter_stats)
 
@@ -142,6 +159,11 @@ s64 inflight;			/* migration requests not done yet */
 u64 node_fast[TIER_EXT_SCAN_NODES];	/* 1: the node is in the top tier */
 bool primed[RT_MAX_TREES];	/* the tree's accessed bits were cleared once */
 u64 warm_pages[RT_MAX_TREES];	/* resident pages of ranges at demand_freq */
+u64 window_ns;			/* accessed-bit window (0: the epoch) */
+u64 cleared_ns;			/* the clear walk of this epoch (0: none) */
+u64 bits_young;			/* this epoch: young pages, */
+u64 bits_present;		/* resident pages of blocks with any, */
+u64 bits_resident;		/* and of all ranges, walked or not */
 
 /* Accesses per 2 MiB (decayed): the ranking key. */
 static __always_inline u64 freq(struct rt_range *r)
@@ -182,6 +204,7 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(demeter_init)
 		else
 			node_fast[nid] = 0;
 	last_epoch_ns = bpf_ktime_get_ns();
+	tier_stat_add(window_ms, epoch_ms);
 	return 0;
 }
 
@@ -279,6 +302,7 @@ struct seg_ctx {
 	u64 fast;
 	u64 slow;
 	u64 blocks_young;
+	u32 scale;		/* young pages x scale / 256: per epoch */
 };
 
 static long block_step(u64 k, void *data)
@@ -295,8 +319,12 @@ static long block_step(u64 k, void *data)
 		return 1;
 	b = &buf->b[i];
 	addr = c->start + ((u64)i << BLOCK_SHIFT);
-	if (c->counts)
-		y = b->young;
+	if (c->counts) {
+		/* globals, not the context: the stack is near its limit */
+		bits_young += b->young;
+		bits_present += b->young ? b->present : 0;
+		y = ((u64)b->young * c->scale) >> 8;
+	}
 	if (c->samples && b->present) {
 		key.pid = c->pid;
 		key.pad = 0;
@@ -369,6 +397,7 @@ struct walk_ctx {
 	u64 scans;
 	u64 blocks_young;
 	u32 flags;
+	u32 scale;
 	bool counts;
 	bool samples;
 };
@@ -479,6 +508,7 @@ __noinline int scan_range(struct walk_ctx *w)
 	c.first = true;
 	c.counts = w->counts && source != SRC_SAMPLES;
 	c.samples = w->samples;
+	c.scale = w->scale;
 	c.max_segs = 0;
 	if (rt_size(r) > BLOCK && tr->nr < max_ranges)
 		c.max_segs = max_ranges - tr->nr;
@@ -507,6 +537,19 @@ __noinline int scan_range(struct walk_ctx *w)
 	return 0;
 }
 
+/*
+ * Whether range @i is walked in epoch @epoch. A cold range (less than one
+ * access per 2 MiB in its last IDLE_WALKS walks and in its decayed count)
+ * is walked every cold_scan_epochs epochs, staggered by its index: cold
+ * memory, most of it, costs a fraction of the scans; a range that heats
+ * up is seen late by at most that many epochs.
+ */
+static __always_inline bool walked_in(struct rt_range *r, s32 i, u32 epoch)
+{
+	return freq(r) || r->mark < IDLE_WALKS ||
+	       (epoch + i) % cold_scan_epochs == 0;
+}
+
 static long scan_step(u64 k, void *data)
 {
 	struct walk_ctx *w = data;
@@ -516,17 +559,55 @@ static long scan_step(u64 k, void *data)
 	if (!r)
 		return 1;
 	next = r->next;
-	/*
-	 * A cold range (less than one access per 2 MiB in its last
-	 * IDLE_WALKS walks and in its decayed count) is walked every
-	 * cold_scan_epochs epochs, staggered by its index: cold memory, most
-	 * of it, costs a fraction of the scans; a range that heats up is
-	 * seen late by at most that many epochs.
-	 */
-	if (freq(r) || r->mark < IDLE_WALKS ||
-	    (epoch_no + w->cur) % cold_scan_epochs == 0)
+	/* as of the last walk: cold ranges skipped now count too */
+	bits_resident += r->fast + r->slow;
+	if (walked_in(r, w->cur, epoch_no))
 		scan_range(w);
 	w->cur = next;
+	return 0;
+}
+
+/* Clear the accessed bits of the ranges the next epoch walks. */
+static long clear_step(u64 k, void *data)
+{
+	struct walk_ctx *w = data;
+	struct tier_ext_range_scan scan;
+	struct rt_range *r = rt_get(w->t, w->cur);
+	s32 i = w->cur;
+
+	if (!r)
+		return 1;
+	w->cur = r->next;
+	if (walked_in(r, i, epoch_no + 1)) {
+		bpf_tier_range_scan(w->pid, r->start, r->end, &scan,
+				    TIER_SCAN_MOVABLE | TIER_SCAN_CLEAR_YOUNG);
+		w->scans++;
+	}
+	return 0;
+}
+
+/*
+ * The walk that opens a short accessed-bit window; a global function,
+ * verified once. The next epoch's walk counts what it finds per epoch.
+ */
+__noinline int clear_walk(void)
+{
+	struct walk_ctx wc = {};
+	struct rt_tree *tr;
+	u32 t;
+
+	for (t = 0; t < RT_MAX_TREES; t++) {
+		tr = rt_tree(t);
+		if (!tr || !tr->pid)
+			continue;
+		wc.t = t;
+		wc.pid = tr->pid;
+		wc.cur = tr->head;
+		bpf_loop(RT_MAX_RANGES, clear_step, &wc, 0);
+		/* bits older than this walk are gone: the next walk counts */
+		primed[t] = true;
+	}
+	tier_stat_add(clear_walks, wc.scans);
 	return 0;
 }
 
@@ -582,7 +663,7 @@ static long count_step(u64 k, void *data)
  * One epoch's walk of tree @t; a global function, verified once. Returns
  * the tree's highest frequency.
  */
-__noinline u64 epoch_scan(u32 t)
+__noinline u64 epoch_scan(u32 t, u32 scale)
 {
 	struct rt_tree *tr = rt_tree(t);
 	struct walk_ctx wc = { .t = t };
@@ -594,6 +675,7 @@ __noinline u64 epoch_scan(u32 t)
 	/* the first walk of a process only clears bits of unknown age */
 	wc.counts = source == SRC_SAMPLES || primed[t];
 	wc.samples = source != SRC_ABIT && samples_pending;
+	wc.scale = scale;
 	wc.flags = TIER_SCAN_MOVABLE;
 	if (source != SRC_SAMPLES)
 		wc.flags |= TIER_SCAN_CLEAR_YOUNG;
@@ -946,21 +1028,63 @@ static void publish_demand(void)
 	bpf_tier_node_set_demand(fast_nid, pages * 100 / fast_pct);
 }
 
+/*
+ * Shorten the accessed-bit window while the bits saturate (most memory in
+ * young blocks, more than a quarter of their pages young), lengthen it
+ * back while they are sparse (under a sixteenth, or young blocks under a
+ * quarter of the memory): 4x apart, so it does not swing.
+ */
+static void adapt_window(void)
+{
+	u64 epoch = (u64)epoch_ms * 1000000, min = (u64)min_window_ms * 1000000;
+	u64 w = window_ns ?: epoch, old = window_ns;
+
+	if (!bits_present || source == SRC_SAMPLES)
+		return;
+	if (min && min < epoch && bits_young * 4 > bits_present &&
+	    bits_present * 2 > bits_resident)
+		w = w / 2 > min ? w / 2 : min;
+	else if (bits_young * 16 < bits_present ||
+		 bits_present * 4 < bits_resident)
+		w = w * 2 < epoch ? w * 2 : epoch;
+	window_ns = w < epoch ? w : 0;
+	tier_stat_add(window_ms, (s64)((window_ns ?: epoch) / 1000000) -
+		      (s64)((old ?: epoch) / 1000000));
+}
+
 void BPF_STRUCT_OPS_SLEEPABLE(demeter_tick)
 {
-	u64 now = bpf_ktime_get_ns(), max_freq = 0, f;
-	u32 t;
+	u64 now = bpf_ktime_get_ns(), max_freq = 0, f, epoch, win;
+	u32 t, scale = 256;
 
-	if (now - last_epoch_ns < (u64)epoch_ms * 1000000)
+	epoch = (u64)epoch_ms * 1000000;
+	if (now - last_epoch_ns < epoch) {
+		/* open the window: clear the bits window_ns before the walk */
+		if (window_ns && !cleared_ns &&
+		    now - last_epoch_ns >= epoch - window_ns) {
+			cleared_ns = now;
+			clear_walk();
+		}
 		return;
+	}
+	/* counts per epoch: scaled by the window they were taken over */
+	if (cleared_ns) {
+		win = now - cleared_ns;
+		scale = win > epoch / 256 ? epoch * 256 / win : 65536;
+	}
 	last_epoch_ns = now;
+	cleared_ns = 0;
 	epoch_no++;
 	tier_stat_inc(epochs);
+	bits_young = 0;
+	bits_present = 0;
+	bits_resident = 0;
 	for (t = 0; t < RT_MAX_TREES; t++) {
-		f = epoch_scan(t);
+		f = epoch_scan(t, scale);
 		if (f > max_freq)
 			max_freq = f;
 	}
+	adapt_window();
 	samples_pending = 0;
 	plan_epoch(max_freq);
 	publish_demand();

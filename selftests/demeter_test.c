@@ -7,7 +7,9 @@
  * left from an old touch is not an access; every process gets its own
  * range tree up to the documented limit, and those beyond it are counted;
  * another process's cold memory in the fast tier is demoted to make room;
- * the hottest range is promoted first.
+ * the hottest range is promoted first; a hot set inside memory that is
+ * all touched now and then (the accessed bits saturate over an epoch) is
+ * found.
  * Needs a fast node of 256 MiB and a slow node of 1 GiB or more.
  */
 #include <numa.h>
@@ -574,6 +576,93 @@ TEST_F_TIMEOUT(demeter, promotes_the_hottest_first, 300)
 	EXPECT_GE(stat_of(self, "pages_moved"), 4096);
 	EXPECT_GE(dense[0], 3 * 4096 / 4);
 	EXPECT_LT(sparse[0], 4096 / 4);
+}
+
+/*
+ * Reads of random pages of the whole area, paced to about @per_epoch
+ * touches of every page per 500 ms (the default epoch), in 10 ms rounds:
+ * the uniform background of gups (its tenth of updates spread over the
+ * table). A read sets the accessed bit and leaves the data alone.
+ */
+struct warm {
+	struct hotset *h;
+	double per_epoch;
+	atomic_bool stop;
+	atomic_ulong reads;
+};
+
+static void *warm_reader(void *arg)
+{
+	struct warm *w = arg;
+	size_t pages = w->h->total / HOTSET_PAGE, i, round;
+	unsigned long long x = 88172645463325252ULL, reads = 0;
+	volatile unsigned long sink = 0;
+	struct timespec next;
+
+	round = w->per_epoch * pages / 50;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!atomic_load(&w->stop)) {
+		for (i = 0; i < round; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			sink += *(unsigned long *)(w->h->base + (x % pages) * HOTSET_PAGE);
+		}
+		reads += round;
+		next.tv_nsec += 10 * 1000000;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	atomic_store(&w->reads, reads);
+	return NULL;
+}
+
+/*
+ * Every page of the area is read now and then (about 1.5 times per epoch),
+ * so nearly every page is young over a whole epoch: the accessed bits
+ * saturate, and the hot set can only be told apart in a shorter window.
+ */
+TEST_F_TIMEOUT(demeter, finds_the_hot_set_inside_warm_memory, 600)
+{
+	size_t hot = 64 * MiB, off = 512 * MiB;
+	struct warm w = { .h = &self->h, .per_epoch = 1.5 };
+	unsigned long long epochs0;
+	double t90, share, secs;
+	struct timespec a, b;
+	pthread_t th;
+
+	ASSERT_EQ(0, hotset_setup(&self->h, 768 * MiB, off, hot, 1));
+	ASSERT_EQ(0, pthread_create(&self->hammer, NULL, hotset_hammer, &self->h));
+	self->hammering = true;
+	ASSERT_EQ(0, pthread_create(&th, NULL, warm_reader, &w));
+	clock_gettime(CLOCK_MONOTONIC, &a);
+
+	ASSERT_EQ(0, attach(self, NULL));
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
+	epochs0 = stat_of(self, "epochs");
+	t90 = wait_share(self, off, hot, 0.9, 480, &share);
+	atomic_store(&w.stop, true);
+	pthread_join(th, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	secs = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	TH_LOG("background: %.2f reads per page per 500 ms; hot set 90%% fast after %.1f s (%llu epochs): share %.3f; window %llu ms, clear walks %llu, blocks young %llu, ranges %llu, splits %llu, promotions %llu, demotions %llu, moved %llu, failed %llu",
+	       atomic_load(&w.reads) / secs / 2 / (self->h.total / HOTSET_PAGE),
+	       t90, stat_of(self, "epochs") - epochs0, share,
+	       stat_of(self, "window_ms"), stat_of(self, "clear_walks"),
+	       stat_of(self, "blocks_young"), stat_of(self, "ranges"),
+	       stat_of(self, "splits"), stat_of(self, "promote_reqs"),
+	       stat_of(self, "demote_reqs"), stat_of(self, "pages_moved"),
+	       stat_of(self, "pages_failed"));
+	EXPECT_GE(share, 0.9);
+	/* the bits saturated over an epoch: the window shrank */
+	EXPECT_LT(stat_of(self, "window_ms"), 500);
+	atomic_store(&self->h.stop, true);
+	pthread_join(self->hammer, NULL);
+	self->hammering = false;
+	EXPECT_TRUE(hotset_verify(&self->h));
 }
 
 TEST_HARNESS_MAIN
