@@ -90,6 +90,19 @@ $(BUILD)/bin/%: bench/workloads/%.c bench/workloads/workload.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) -o $@ $< -lnuma -lm
 
+# faultclock: guest time in NUMA hint faults and scans (bench/faultclock/),
+# one binary with its BPF object embedded (a libbpf skeleton).
+$(BUILD)/faultclock/faultclock.bpf.o: bench/faultclock/faultclock.bpf.c $(VMLINUX_H)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/faultclock/faultclock.skel.h: $(BUILD)/faultclock/faultclock.bpf.o
+	$(BPFTOOL) gen skeleton $< name faultclock_bpf > $@
+
+$(BUILD)/bin/faultclock: bench/faultclock/faultclock.c $(BUILD)/faultclock/faultclock.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(CFLAGS) -I$(BUILD)/faultclock -o $@ $< $(LIBS)
+
 # Selftests use the kernel tree's kselftest_harness.h (GNU C), whose macros
 # compare mixed signedness and leave parameters unused; GCC mistakes its
 # setjmp-guarded fork for a clobber when a test body is inlined.
@@ -128,7 +141,7 @@ $(BUILD)/bin/tier_access.so: bench/testbed/tier_access.c $(QEMU_PLUGIN_H)
 # The benchmark suite (bench/README.md): every workload under every
 # contender, 3 repeats, in the virtual-time testbed (hours: icount runs a VM
 # on one thread); bench-quick: gups under static and demeter.
-workloads: $(WORKLOADS)
+workloads: $(WORKLOADS) $(BUILD)/bin/faultclock
 
 bench: bpf loader testbed workloads
 	@scripts/install-deps.sh bench

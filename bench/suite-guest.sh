@@ -13,7 +13,7 @@ out=$1 cells=$2 scenario=$3
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/bin
 csv=$out/cells.csv
-[ -s "$csv" ] || echo "seed,workload,contender,status,seconds,ops,check,fast_free_mb,promoted,demoted,exchanged,migrated,tier_cpu_s,bpf_ms" > "$csv"
+[ -s "$csv" ] || echo "seed,workload,contender,status,seconds,ops,check,fast_free_mb,promoted,demoted,exchanged,migrated,tier_cpu_s,fault_s,bpf_ms" > "$csv"
 
 # The workloads for a 256 MiB fast + 1 GiB slow VM. main (the paper's
 # shape): footprint 2-2.5x the fast tier, hot set smaller than it; the
@@ -57,8 +57,8 @@ counters() {	# promoted demoted exchanged migrated
 	     "$(vmstat tier_ext_pages_exchanged)" "$(vmstat pgmigrate_success)"
 }
 # CPU ticks of the threads that do tiering: tier_ext's kthreads, DAMON's
-# kdamonds, kswapd (demotion in reclaim). Hint faults are charged to the
-# faulting task and are not in here.
+# kdamonds, kswapd (demotion in reclaim). Hint faults and NUMA balancing's
+# scans are charged to the tasks that take them: faultclock times those.
 tier_ticks() {
 	local f t=0 comm rest
 	for f in /proc/[0-9]*/stat; do
@@ -71,7 +71,30 @@ tier_ticks() {
 	done
 	echo $t
 }
-bpf_ns() { bpftool -j prog show 2>/dev/null | grep -o '"run_time_ns":[0-9]*' | awk -F: '{ s += $2 } END { printf "%.0f\n", s }'; }
+# Run time of the BPF programs but faultclock's own (fc_*).
+bpf_ns() {
+	bpftool -j prog show 2>/dev/null | python3 -c 'import json, sys
+print(sum(p.get("run_time_ns", 0) for p in json.load(sys.stdin) if not p.get("name", "").startswith("fc_")))'
+}
+# faultclock in the background, attached: fpid, empty if it failed (not in
+# a subshell: this shell must be its parent to wait for it).
+faultclock_start() {	# DIR
+	fpid=
+	"$bin/faultclock" -r "$1/faultclock.ready" > "$1/faultclock.txt" 2>&1 &
+	for _ in $(seq 600); do
+		[ -e "$1/faultclock.ready" ] && { fpid=$!; rm -f "$1/faultclock.ready"; return; }
+		kill -0 $! 2>/dev/null || return
+		sleep 0.1
+	done
+	kill $! 2>/dev/null
+}
+# Stop faultclock (in this shell, its parent) and set fault_s: the seconds
+# of hint faults and scans, or nothing.
+faultclock_stop() {	# DIR
+	kill -TERM "$fpid" 2>/dev/null && wait "$fpid"
+	fault_s=$(sed -n 's/^fault_s=\([0-9.]*\) .* scan_s=\([0-9.]*\) .*/\1 \2/p' "$1/faultclock.txt" |
+		awk '{ printf "%.3f\n", $1 + $2 }')
+}
 
 start_contender() {
 	case $1 in
@@ -114,6 +137,11 @@ while read -r seed w c <&3; do
 	fast_free=$(awk '/MemFree/ { print int($4 / 1024) }' /sys/devices/system/node/node0/meminfo)
 	read -r p0 d0 x0 m0 <<< "$(counters)"
 	t0=$(tier_ticks) b0=$(bpf_ns)
+	fpid= fault_s=
+	if [ $status = ok ]; then
+		faultclock_start "$dir"
+		[ -n "$fpid" ] || status=faultclock-failed
+	fi
 	if [ $status = ok ] && ! start_contender "$c" > "$dir/contender.log" 2>&1; then
 		status=contender-failed
 		diagnose "$dir"
@@ -125,14 +153,16 @@ while read -r seed w c <&3; do
 		read -r secs ops check <<< "$(sed -n 's/^result .*seconds=\([0-9.]*\) ops=\([0-9]*\) check=\([a-zA-Z]*\).*/\1 \2 \3/p' "$dir/out")"
 		[ $rc -eq 0 ] || status=workload-exit-$rc
 		b1=$(bpf_ns) t1=$(tier_ticks)
+		faultclock_stop "$dir"
 		"$bin/tierctl" status > "$dir/status.txt" 2>&1
 		stop_contender "$c" >> "$dir/contender.log" 2>&1 || { status=stop-failed; diagnose "$dir"; }
 	else
+		[ -z "$fpid" ] || faultclock_stop "$dir"
 		b1=$b0 t1=$t0
 	fi
 	read -r p1 d1 x1 m1 <<< "$(counters)"
 	[ -z "$bpid" ] || { kill $bpid 2>/dev/null; wait $bpid 2>/dev/null; }
-	echo "$seed,$w,$c,$status,$secs,$ops,$check,$fast_free,$((p1 - p0)),$((d1 - d0)),$((x1 - x0)),$((m1 - m0)),$(echo "scale=2; ($t1 - $t0) / $(getconf CLK_TCK)" | bc),$(( (b1 - b0) / 1000000 ))" >> "$csv"
+	echo "$seed,$w,$c,$status,$secs,$ops,$check,$fast_free,$((p1 - p0)),$((d1 - d0)),$((x1 - x0)),$((m1 - m0)),$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v f="${fault_s:-0}" 'BEGIN { printf "%.3f", t / hz + f }'),$fault_s,$(( (b1 - b0) / 1000000 ))" >> "$csv"
 	[ $status = ok ] || { echo "bench: $w under $c: $status (see $dir)" >&2; tail -3 "$dir/err" "$dir/contender.log" >&2 2>/dev/null; }
 done 3< "$cells"
 exit 0
