@@ -59,7 +59,7 @@ demo: bpf loader
 	@scripts/demo.sh
 
 # Host-side checks, every selftest inside a booted tiered VM, the testbed check.
-check: selftests testbed qemu host-tools vmm-initrd $(BUILD)/bin/ballast $(BUILD)/bin/gups
+check: selftests testbed qemu host-tools vmm-initrd $(BUILD)/bin/ballast $(BUILD)/bin/gups $(BUILD)/bin/faultclock
 	@scripts/run-checks.sh
 
 $(VMLINUX_H): $(VMLINUX)

@@ -19,7 +19,7 @@ rm -f "$vm/share/vm.counts"
 "$top/scripts/tier-vm" --fast 256 --slow 1280 --timeout 2400 -- \
 	"$top/selftests/run_tests.sh" "$vm/share/vm.counts" \
 	"$st/tier_ext_core" "$st/tier_ext_mm" "$st/tier_ext_sources" "$st/tier_ext_swap" "$st/tierctl_test" \
-	"$st/demeter_test" "$st/baselines_test"
+	"$st/demeter_test" "$st/baselines_test" "$st/faultclock_test"
 vmrc=$?
 
 read -r hp hf hs < "$vm/host.counts"
