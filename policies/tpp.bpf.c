@@ -17,7 +17,10 @@
  * keeps that much room above the fast node's high watermarks (which
  * promotion needs): it ages the targets' memory in 2 MiB chunks with the
  * accessed bits (the inactive LRU's approximation) and demotes the chunks
- * not accessed since their last aging, in aging order.
+ * not accessed since their last aging, in aging order; when room is short
+ * and none was idle (memory all touched now and then), the chunk with the
+ * fewest accessed pages that tick, as reclaim would take the LRU's tail.
+ * Only movable pages count (shared ones would be refused).
  *
  * Left out: the per-page LRU and its refault logic (chunks instead of
  * pages), promotion of file pages, the NUMA scheduler's task placement.

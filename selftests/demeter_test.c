@@ -579,48 +579,6 @@ TEST_F_TIMEOUT(demeter, promotes_the_hottest_first, 300)
 }
 
 /*
- * Reads of random pages of the whole area, paced to about @per_epoch
- * touches of every page per 500 ms (the default epoch), in 10 ms rounds:
- * the uniform background of gups (its tenth of updates spread over the
- * table). A read sets the accessed bit and leaves the data alone.
- */
-struct warm {
-	struct hotset *h;
-	double per_epoch;
-	atomic_bool stop;
-	atomic_ulong reads;
-};
-
-static void *warm_reader(void *arg)
-{
-	struct warm *w = arg;
-	size_t pages = w->h->total / HOTSET_PAGE, i, round;
-	unsigned long long x = 88172645463325252ULL, reads = 0;
-	volatile unsigned long sink = 0;
-	struct timespec next;
-
-	round = w->per_epoch * pages / 50;
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!atomic_load(&w->stop)) {
-		for (i = 0; i < round; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			sink += *(unsigned long *)(w->h->base + (x % pages) * HOTSET_PAGE);
-		}
-		reads += round;
-		next.tv_nsec += 10 * 1000000;
-		if (next.tv_nsec >= 1000000000) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000;
-		}
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-	}
-	atomic_store(&w->reads, reads);
-	return NULL;
-}
-
-/*
  * Every page of the area is read now and then (about 1.5 times per epoch),
  * so nearly every page is young over a whole epoch: the accessed bits
  * saturate, and the hot set can only be told apart in a shorter window.
@@ -628,7 +586,7 @@ static void *warm_reader(void *arg)
 TEST_F_TIMEOUT(demeter, finds_the_hot_set_inside_warm_memory, 600)
 {
 	size_t hot = 64 * MiB, off = 512 * MiB;
-	struct warm w = { .h = &self->h, .per_epoch = 1.5 };
+	struct hotset_warm w = { .h = &self->h, .per_500ms = 1.5 };
 	unsigned long long epochs0;
 	double t90, share, secs;
 	struct timespec a, b;
@@ -637,7 +595,7 @@ TEST_F_TIMEOUT(demeter, finds_the_hot_set_inside_warm_memory, 600)
 	ASSERT_EQ(0, hotset_setup(&self->h, 768 * MiB, off, hot, 1));
 	ASSERT_EQ(0, pthread_create(&self->hammer, NULL, hotset_hammer, &self->h));
 	self->hammering = true;
-	ASSERT_EQ(0, pthread_create(&th, NULL, warm_reader, &w));
+	ASSERT_EQ(0, pthread_create(&th, NULL, hotset_warm_reader, &w));
 	clock_gettime(CLOCK_MONOTONIC, &a);
 
 	ASSERT_EQ(0, attach(self, NULL));

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #define HOTSET_PAGE	4096UL
 
@@ -95,6 +96,49 @@ static inline void *hotset_hammer(void *arg)
 		atomic_fetch_add(&h->passes, 1);
 	}
 	atomic_store(&h->writes, writes);
+	return NULL;
+}
+
+/*
+ * Reads of random pages of the whole area, paced to about @per_500ms
+ * touches of every page per 500 ms, in 10 ms rounds (as fast as it can if
+ * that is too fast): the uniform background of gups, whose tenth of
+ * updates is spread over the table. Reads set accessed bits and leave the
+ * data (and hotset_verify()) alone. Run it in a thread of its own.
+ */
+struct hotset_warm {
+	struct hotset *h;
+	double per_500ms;
+	atomic_bool stop;
+	atomic_ulong reads;		/* when it stopped */
+};
+
+static inline void *hotset_warm_reader(void *arg)
+{
+	struct hotset_warm *w = arg;
+	size_t pages = w->h->total / HOTSET_PAGE, i, round;
+	unsigned long long x = 88172645463325252ULL, reads = 0;
+	volatile unsigned long sink = 0;
+	struct timespec next;
+
+	round = w->per_500ms * pages / 50;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!atomic_load(&w->stop)) {
+		for (i = 0; i < round; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			sink += *(unsigned long *)(w->h->base + (x % pages) * HOTSET_PAGE);
+		}
+		reads += round;
+		next.tv_nsec += 10 * 1000000;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	atomic_store(&w->reads, reads);
 	return NULL;
 }
 

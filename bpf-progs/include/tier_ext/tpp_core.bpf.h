@@ -4,7 +4,7 @@
  * how a promotion candidate moves): hint-fault promotion candidates with
  * upstream's hot threshold, its adaptation and rate limit, and early
  * demotion of cold 2 MiB chunks to keep demote_scale_factor room on the
- * fast node. Include once, after common.bpf.h and target_areas.bpf.h;
+ * fast node (the least accessed chunk when none is idle). Include once, after common.bpf.h and target_areas.bpf.h;
  * TPP_EXTRA_STATS adds fields to the statistics.
  */
 #ifndef __TIER_EXT_TPP_CORE_BPF_H
@@ -29,6 +29,7 @@ struct tpp_stats {
 	u64 chunks_aged;
 	u64 chunks_cold;
 	u64 demote_reqs;
+	u64 demote_warm;	/* no chunk idle: the least accessed one went */
 	u64 pages_moved;
 	u64 pages_failed;
 	u64 targets_refused;	/* beyond MAX_TARGETS: promoted, never aged */
@@ -150,6 +151,11 @@ static void adjust_threshold(u64 now)
 struct age_ctx {
 	u32 slot;
 	u64 demote;		/* pages still to demote */
+	/* the least accessed chunk with fast pages this tick (pid 0: none) */
+	s32 warm_pid;
+	u64 warm_start;
+	u64 warm_density;	/* young pages per 1024 resident */
+	u64 warm_fast;
 };
 
 /* Age one chunk; demote it if it is cold and demotion is due. */
@@ -177,15 +183,32 @@ static long age_step(u64 k, void *data)
 	start = tg->cursor;
 	tg->cursor += CHUNK;
 	pid = tg->pid;
+	/* movable pages only: a library's pages would be refused */
 	if (bpf_tier_range_scan(pid, start, start + CHUNK, &scan,
-				TIER_SCAN_CLEAR_YOUNG) <= 0)
+				TIER_SCAN_CLEAR_YOUNG | TIER_SCAN_MOVABLE) <= 0)
 		return 0;
 	tier_stat_inc(chunks_aged);
-	if (scan.young || fast_nid < 0 || fast_nid >= TIER_EXT_SCAN_NODES)
+	if (fast_nid < 0 || fast_nid >= TIER_EXT_SCAN_NODES)
 		return 0;
 	fast = scan.pages[fast_nid & (TIER_EXT_SCAN_NODES - 1)];
 	if (!fast)
 		return 0;
+	if (scan.young) {
+		u64 density = scan.young * 1024 / (scan.present ?: 1);
+
+		/*
+		 * The LRU's order by chunk: when memory is touched now and
+		 * then, no chunk stays idle for a whole aging period, and
+		 * the least accessed one is what reclaim would take.
+		 */
+		if (c->demote && (!c->warm_pid || density < c->warm_density)) {
+			c->warm_pid = pid;
+			c->warm_start = start;
+			c->warm_density = density;
+			c->warm_fast = fast;
+		}
+		return 0;
+	}
 	tier_stat_inc(chunks_cold);
 	if (!c->demote)
 		return 0;
@@ -200,20 +223,40 @@ static long age_step(u64 k, void *data)
 	return 0;
 }
 
+/* Age target @k's next chunks (a loop, not unrolled: verified once). */
+static long target_step(u64 k, void *data)
+{
+	struct age_ctx *c = data;
+
+	c->slot = k;
+	bpf_loop(age_chunks, age_step, c, 0);
+	return 0;
+}
+
 void BPF_STRUCT_OPS_SLEEPABLE(tpp_tick)
 {
 	struct age_ctx c = {};
 	u64 cap, room, keep;
-	u32 i;
 
 	adjust_threshold(bpf_ktime_get_ns());
 	cap = bpf_tier_node_capacity(fast_nid);
 	room = bpf_tier_node_room(fast_nid);
 	keep = cap * demote_scale_factor / 10000;
 	c.demote = room < keep ? keep - room : 0;
-	for (i = 0; i < MAX_TARGETS; i++) {
-		c.slot = i;
-		bpf_loop(age_chunks, age_step, &c, 0);
+	bpf_loop(MAX_TARGETS, target_step, &c, 0);
+	/* room is still short and no chunk was idle: the least accessed */
+	if (c.demote && c.warm_pid) {
+		struct tier_ext_migrate_args args = {
+			.start = c.warm_start,
+			.end = c.warm_start + CHUNK,
+			.nid = slow_nid,
+			.max_pages = c.warm_fast < c.demote ? c.warm_fast : c.demote,
+		};
+
+		if (bpf_tier_migrate(c.warm_pid, &args) > 0) {
+			tier_stat_inc(demote_reqs);
+			tier_stat_inc(demote_warm);
+		}
 	}
 }
 
