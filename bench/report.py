@@ -245,7 +245,8 @@ def main():
         L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for ct in contenders:
             if (w, ct, "runtime_s") not in med:
-                L.append(f"| {ct} | failed | | | | | | | | | | | | | |")
+                ran = any(c["workload"] == w and c["contender"] == ct for c in cells)
+                L.append(f"| {ct} | {'failed' if ran else 'not run'} | | | | | | | | | | | | | |")
                 continue
             ms, gs = vals(w, ct, "runtime_s"), vals(w, ct, "wall_s")
 
