@@ -23,7 +23,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
 
-.PHONY: all deps kernel qemu host-tools vmm-initrd bpf loader selftests check demo checkpatch testbed workloads bench bench-quick clean distclean
+.PHONY: all deps kernel qemu host-tools vmm-initrd bpf loader selftests check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
 
 all: bpf loader selftests host-tools
 
@@ -138,14 +138,19 @@ $(BUILD)/bin/tier_access.so: bench/testbed/tier_access.c $(QEMU_PLUGIN_H)
 	$(CC) -std=gnu11 $(CFLAGS) -Wno-unused-parameter -fPIC -shared -I$(dir $(QEMU_PLUGIN_H)) \
 		$$(pkg-config --cflags glib-2.0) -o $@ $< $$(pkg-config --libs glib-2.0)
 
-# The benchmark suite (bench/README.md): every workload under every
-# contender, 3 repeats, in the virtual-time testbed (hours: icount runs a VM
-# on one thread); bench-quick: gups under static and demeter.
+# The benchmark suite (bench/README.md): gups and pagerank under every
+# contender, 3 seeds, in the virtual-time testbed (about 2 hours: icount
+# runs a VM on one thread); bench-full: also btree and xsbench (several
+# hours); bench-quick: gups under static and demeter.
 workloads: $(WORKLOADS) $(BUILD)/bin/faultclock
 
 bench: bpf loader testbed workloads
 	@scripts/install-deps.sh bench
 	@bench/run.sh
+
+bench-full: bpf loader testbed workloads
+	@scripts/install-deps.sh bench
+	@bench/run.sh --workloads gups,pagerank,btree,xsbench
 
 bench-quick: bpf loader testbed workloads
 	@scripts/install-deps.sh bench

@@ -22,11 +22,14 @@
 char _license[] SEC("license") = "GPL";
 
 /* Per CPU; user space sums them. Times in ns of the guest's clock. */
+struct span {
+	__u64 ns;
+	__u64 count;
+};
+
 struct faultclock {
-	__u64 fault_ns;
-	__u64 faults;
-	__u64 scan_ns;
-	__u64 scans;
+	struct span fault;
+	struct span scan;
 };
 
 struct {
@@ -53,17 +56,23 @@ static __always_inline void begin(void *map)
 		*t = bpf_ktime_get_ns();
 }
 
-/* Ns since begin() on this task, then cleared; 0 if none. */
-static __always_inline __u64 end(void *map)
+/* Adds the ns since begin() on this task to the fault or scan span. */
+static __always_inline void end(void *map, bool scan)
 {
 	__u64 *t = bpf_task_storage_get(map, bpf_get_current_task_btf(), 0, 0);
-	__u64 d;
+	struct faultclock *c;
+	struct span *s;
+	__u32 zero = 0;
 
 	if (!t || !*t)
-		return 0;
-	d = bpf_ktime_get_ns() - *t;
+		return;
+	c = bpf_map_lookup_elem(&clocks, &zero);
+	if (c) {
+		s = scan ? &c->scan : &c->fault;
+		s->ns += bpf_ktime_get_ns() - *t;
+		s->count++;
+	}
 	*t = 0;
-	return d;
 }
 
 SEC("fentry/numa_migrate_check")
@@ -76,15 +85,7 @@ int BPF_PROG(fc_fault_begin)
 SEC("fexit/task_numa_fault")
 int BPF_PROG(fc_fault_end)
 {
-	struct faultclock *c;
-	__u32 zero = 0;
-	__u64 d = end(&fault_start);
-
-	c = bpf_map_lookup_elem(&clocks, &zero);
-	if (c && d) {
-		c->fault_ns += d;
-		c->faults++;
-	}
+	end(&fault_start, false);
 	return 0;
 }
 
@@ -98,14 +99,6 @@ int BPF_PROG(fc_scan_begin)
 SEC("fexit/task_numa_work")
 int BPF_PROG(fc_scan_end)
 {
-	struct faultclock *c;
-	__u32 zero = 0;
-	__u64 d = end(&scan_start);
-
-	c = bpf_map_lookup_elem(&clocks, &zero);
-	if (c && d) {
-		c->scan_ns += d;
-		c->scans++;
-	}
+	end(&scan_start, true);
 	return 0;
 }
