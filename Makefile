@@ -23,7 +23,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
 
-.PHONY: all deps kernel qemu host-tools vmm-initrd bpf loader selftests check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
+.PHONY: all deps kernel kernel-host qemu host-tools vmm-initrd bpf loader selftests check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
 
 all: bpf loader selftests host-tools
 
@@ -33,6 +33,10 @@ deps:
 
 kernel: deps
 	@scripts/build-kernel.sh
+
+# The host VM's kernel: the same series with KVM (selftests/vmm/nested.sh).
+kernel-host: deps
+	@scripts/build-kernel.sh host
 
 # QEMU 10.0 with vmm-patch/ (per-node balloon), x86_64-softmmu only.
 qemu: deps
@@ -59,7 +63,7 @@ demo: bpf loader
 	@scripts/demo.sh
 
 # Host-side checks, every selftest inside a booted tiered VM, the testbed check.
-check: selftests testbed qemu host-tools vmm-initrd $(BUILD)/bin/ballast $(BUILD)/bin/gups $(BUILD)/bin/faultclock
+check: selftests testbed qemu host-tools vmm-initrd kernel-host $(BUILD)/bin/ballast $(BUILD)/bin/gups $(BUILD)/bin/faultclock
 	@scripts/run-checks.sh
 
 $(VMLINUX_H): $(VMLINUX)

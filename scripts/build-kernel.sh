@@ -3,6 +3,8 @@
 # Build the tier_ext guest kernel out of tree:
 #   build/linux   Debian's linux-source-6.12 with kernel-patch/series applied
 #   build/kernel  objects, .config, bzImage and vmlinux
+# build-kernel.sh host: the host VM's kernel (guest.config + host.config:
+# KVM) in build/kernel-host, from the same patched tree.
 # Re-running rebuilds only what changed: the patched tree is synced with
 # rsync --checksum, so untouched files keep their timestamps.
 set -euo pipefail
@@ -13,10 +15,16 @@ tarball=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 src=$build/linux
 obj=$build/kernel
 patches=$top/kernel-patch
-fragment=$patches/guest.config
+fragments=("$patches/guest.config")
 jobs=${JOBS:-$(nproc)}
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
+
+case "${1-}" in
+'') ;;
+host) obj=$build/kernel-host; fragments+=("$patches/host.config") ;;
+*) die "unknown kernel '$1' (none: the guest kernel; host: with KVM)" ;;
+esac
 
 [ -r "$tarball" ] || die "$tarball not found (install linux-source-6.12: make deps)"
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo "$(basename "$tarball")")
@@ -54,12 +62,12 @@ make_k() {
 	make -s -C "$src" O="$obj" CC="$cc" HOSTCC="$cc" -j"$jobs" "$@"
 }
 
-cfg_stamp=$( { echo "$src_stamp"; cat "$fragment"; } | sha256sum | cut -d' ' -f1)
+cfg_stamp=$( { echo "$src_stamp"; cat "${fragments[@]}"; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$obj/.tier_ext_cfg" 2>/dev/null)" != "$cfg_stamp" ]; then
-	echo "build-kernel: configuring (tinyconfig + kernel-patch/guest.config)"
+	echo "build-kernel: configuring (tinyconfig + ${fragments[*]#"$top/"})"
 	mkdir -p "$obj"
 	make_k tinyconfig >/dev/null
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null
 	make_k olddefconfig >/dev/null
 	# Every option the fragment asks for must survive dependency resolution.
 	bad=0
@@ -68,8 +76,8 @@ if [ "$(cat "$obj/.tier_ext_cfg" 2>/dev/null)" != "$cfg_stamp" ]; then
 		CONFIG_*=* | "# CONFIG_"*" is not set")
 			grep -qxF "$line" "$obj/.config" || { echo "build-kernel: '$line' did not stick" >&2; bad=1; } ;;
 		esac
-	done < "$fragment"
-	[ $bad -eq 0 ] || die "kernel-patch/guest.config is not satisfiable (see above)"
+	done < <(cat "${fragments[@]}")
+	[ $bad -eq 0 ] || die "${fragments[*]#"$top/"} not satisfiable (see above)"
 	echo "$cfg_stamp" > "$obj/.tier_ext_cfg"
 fi
 

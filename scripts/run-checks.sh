@@ -62,6 +62,8 @@ for t in balloon_nodes balloon_migrate tierhost_daemon; do
 	echo "# ===== $t.sh"
 	counted "$top/selftests/vmm/$t.sh" "$vm/$t.counts"
 done
+echo "# nested: a tiered host VM (build/kernel-host) runs KVM guests; TPP-H"
+counted "$top/selftests/vmm/nested.sh" "$vm/nested.counts"
 
 echo "# total time $(( $(date +%s) - start ))s"
 pass=$((hp + vp + tp)) fail=$((hf + vf + tf)) skip=$((hs + vs + ts))
