@@ -189,49 +189,168 @@ static int collect_params(struct tier_policy *p, const char *path, char *err)
 }
 
 /*
- * A parameter named after an integer member of struct tier_ext_ops (such
- * as numa_scan_ms) also sets that member: the kernel reads the member,
- * the policy the parameter. Called for every value a parameter takes.
+ * Member @name of the policy's struct tier_ext_ops, in the image libbpf
+ * writes to the kernel at attach: a pointer to it and its size in bytes;
+ * *is_int tells an integer from an array (the name). NULL if none.
  */
-static void sync_ops_member(struct tier_policy *p, const struct tier_param *prm)
+static void *ops_member(struct tier_policy *p, const char *name, size_t *msize,
+			bool *is_int)
 {
 	const struct btf *btf = bpf_object__btf(p->obj);
 	const struct btf_type *t, *mt;
 	const struct btf_member *m;
-	long long v = tier_param_value(prm);
 	size_t size;
+	__s64 msz;
 	char *data;
 	int i;
 
 	data = bpf_map__initial_value(p->ops_map, &size);
 	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(p->ops_map));
 	if (!data || !t)
-		return;
+		return NULL;
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++, m++) {
 		size_t off = btf_member_bit_offset(t, i) / 8;
 
-		if (strcmp(btf__name_by_offset(btf, m->name_off), prm->desc->name))
+		if (strcmp(btf__name_by_offset(btf, m->name_off), name))
 			continue;
 		mt = btf__type_by_id(btf, btf__resolve_type(btf, m->type));
-		if (!mt || !btf_is_int(mt) || off + mt->size > size)
-			return;
-		switch (mt->size) {
-		case 1:
-			*(__u8 *)(data + off) = v;
-			break;
-		case 2:
-			*(__u16 *)(data + off) = v;
-			break;
-		case 4:
-			*(__u32 *)(data + off) = v;
-			break;
-		case 8:
-			*(__u64 *)(data + off) = v;
-			break;
-		}
-		return;
+		msz = btf__resolve_size(btf, m->type);
+		if (!mt || msz <= 0 || off + msz > size)
+			return NULL;
+		*is_int = btf_is_int(mt);
+		*msize = msz;
+		return data + off;
 	}
+	return NULL;
+}
+
+static unsigned long long get_uint(const void *v, size_t size)
+{
+	switch (size) {
+	case 1:
+		return *(const __u8 *)v;
+	case 2:
+		return *(const __u16 *)v;
+	case 4:
+		return *(const __u32 *)v;
+	default:
+		return *(const __u64 *)v;
+	}
+}
+
+/*
+ * A parameter named after an integer member of struct tier_ext_ops (such
+ * as numa_scan_ms) also sets that member: the kernel reads the member,
+ * the policy the parameter. Called for every value a parameter takes.
+ */
+static void sync_ops_member(struct tier_policy *p, const struct tier_param *prm)
+{
+	long long v = tier_param_value(prm);
+	size_t size;
+	bool is_int;
+	void *data = ops_member(p, prm->desc->name, &size, &is_int);
+
+	if (!data || !is_int)
+		return;
+	switch (size) {
+	case 1:
+		*(__u8 *)data = v;
+		break;
+	case 2:
+		*(__u16 *)data = v;
+		break;
+	case 4:
+		*(__u32 *)data = v;
+		break;
+	case 8:
+		*(__u64 *)data = v;
+		break;
+	}
+}
+
+/* The value of enumerator @name in the running kernel's BTF. */
+static bool kernel_enum(const struct btf *vmlinux, const char *name,
+			unsigned long long *val)
+{
+	__u32 id, n = btf__type_cnt(vmlinux);
+	int i;
+
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(vmlinux, id);
+
+		if (btf_is_enum(t)) {
+			const struct btf_enum *e = btf_enum(t);
+
+			for (i = 0; i < btf_vlen(t); i++, e++) {
+				if (!strcmp(btf__name_by_offset(vmlinux, e->name_off), name)) {
+					*val = (__u32)e->val;
+					return true;
+				}
+			}
+		} else if (btf_is_enum64(t)) {
+			const struct btf_enum64 *e = btf_enum64(t);
+
+			for (i = 0; i < btf_vlen(t); i++, e++) {
+				if (!strcmp(btf__name_by_offset(vmlinux, e->name_off), name)) {
+					*val = btf_enum64_value(e);
+					return true;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * The limits bpf_tier_ext_init_member() (mm/tier_ext.c) enforces on the
+ * integer members, by the names of the kernel's own constants: the values
+ * come from the running kernel's BTF, so tierctl never disagrees with it.
+ */
+static const struct {
+	const char *member;
+	const char *limit;
+} ops_limits[] = {
+	{ "tick_ms",		"TIER_EXT_TICK_MAX_MS" },
+	{ "migrate_mbps",	"TIER_EXT_MIGRATE_MAX_MBPS" },
+	{ "perf_period",	"TIER_EXT_PERF_MAX_PERIOD" },
+	{ "numa_scan_ms",	"TIER_EXT_NUMA_SCAN_MAX_MS" },
+	{ "numa_scan_mb",	"TIER_EXT_NUMA_SCAN_MAX_MB" },
+};
+
+int tier_policy_check_ops(struct tier_policy *p, char *err)
+{
+	unsigned long long v, max;
+	struct btf *vmlinux;
+	size_t i, size;
+	bool is_int;
+	void *data;
+	int ret = 0;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return 0;	/* no BTF to read the limits from: the kernel checks */
+	for (i = 0; i < sizeof(ops_limits) / sizeof(ops_limits[0]) && !ret; i++) {
+		data = ops_member(p, ops_limits[i].member, &size, &is_int);
+		if (!data || !is_int || !kernel_enum(vmlinux, ops_limits[i].limit, &max))
+			continue;
+		v = get_uint(data, size);
+		if (v > max)
+			ret = fail(err, "%s=%llu is above the kernel's limit of %llu",
+				   ops_limits[i].member, v, max);
+	}
+	data = ops_member(p, "flags", &size, &is_int);
+	if (!ret && data && is_int && kernel_enum(vmlinux, "TIER_OPS_ALL_FLAGS", &max)) {
+		v = get_uint(data, size);
+		if (v & ~max)
+			ret = fail(err, "flags=0x%llx has bits the kernel does not know "
+				   "(it knows 0x%llx)", v, max);
+	}
+	data = ops_member(p, "name", &size, &is_int);
+	if (!ret && data && !is_int && !*(char *)data)
+		ret = fail(err, "its struct tier_ext_ops has an empty name");
+	btf__free(vmlinux);
+	return ret;
 }
 
 int tier_policy_open(struct tier_policy *p, const char *path, char *err)

@@ -49,6 +49,14 @@ void tier_policy_close(struct tier_policy *p);
 /* Apply "name=value" before load. Return 0 or -errno with err set. */
 int tier_policy_set_param(struct tier_policy *p, const char *assign, char *err);
 
+/*
+ * Check the policy's struct tier_ext_ops against the limits the running
+ * kernel enforces at attach (read from its BTF), so that a refusal names
+ * the value and the limit: "tick_ms=60001 is above the kernel's limit of
+ * 60000". Return 0 (also when the kernel has no BTF) or -EINVAL with err.
+ */
+int tier_policy_check_ops(struct tier_policy *p, char *err);
+
 long long tier_param_value(const struct tier_param *prm);
 
 /* Sum a counter of a per-CPU stats map over all CPUs. */

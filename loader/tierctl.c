@@ -237,6 +237,11 @@ static int attach_error(const char *policy, int err, const char *exit_before)
 	read_sysfs("exit_reason", reason, sizeof(reason));
 	if (*reason && strcmp(reason, exit_before))
 		return error("policy '%s' failed to initialise: %s", policy, reason);
+	/* tier_policy_check_ops() names the value; a kernel without BTF lands here */
+	if (err == -E2BIG)
+		return error("cannot attach '%s': a member of its struct tier_ext_ops "
+			     "is above the kernel's limit (tick_ms, migrate_mbps, "
+			     "perf_period, numa_scan_ms or numa_scan_mb)", policy);
 	return error("cannot attach '%s': %s", policy, strerror(-err));
 }
 
@@ -406,6 +411,10 @@ static int cmd_load(int argc, char **argv, bool swap)
 	if (check_root() || check_kernel() || check_numa_balancing()) {
 		tier_policy_close(&p);
 		return 1;
+	}
+	if (tier_policy_check_ops(&p, err)) {
+		tier_policy_close(&p);
+		return error("cannot attach '%s': %s", p.name, err);
 	}
 	lock = lock_pins();
 	if (lock < 0) {

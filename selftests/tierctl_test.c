@@ -272,6 +272,50 @@ TEST_F(cli, init_failure_and_ejection_are_explained)
 	EXPECT_STREQ("static", tier_sysfs("ops"));
 }
 
+/*
+ * A value the kernel refuses at attach or swap is named with its limit
+ * (issue 20): passed with --param through a policy that does not
+ * range-check it, or built into the object. Nothing is attached.
+ */
+TEST_F(cli, ops_limits_are_named)
+{
+	static const struct {
+		const char *param, *msg;
+	} over[] = {
+		{ "tick_ms=60001", "tick_ms=60001 is above the kernel's limit of 60000" },
+		{ "migrate_mbps=1048577",
+		  "migrate_mbps=1048577 is above the kernel's limit of 1048576" },
+		{ "perf_period=16777217",
+		  "perf_period=16777217 is above the kernel's limit of 16777216" },
+		{ "numa_scan_ms=60001", "numa_scan_ms=60001 is above the kernel's limit of 60000" },
+		{ "numa_scan_mb=65537", "numa_scan_mb=65537 is above the kernel's limit of 65536" },
+	};
+	char probe[PATH_MAX + 256], msg[256];
+	size_t i;
+
+	/* a copy: tier_test_path() reuses its buffers */
+	snprintf(probe, sizeof(probe), "%s", tier_test_path("progs/probe.bpf.o"));
+	for (i = 0; i < sizeof(over) / sizeof(over[0]); i++) {
+		snprintf(msg, sizeof(msg), "tierctl: cannot attach 'probe': %s\n", over[i].msg);
+		EXPECT_EQ(1, tierctl(self->out, "load", probe, "--param", over[i].param));
+		EXPECT_ONE_LINE(self->out, msg);
+		EXPECT_STREQ("disabled", tier_sysfs("state"));
+	}
+	EXPECT_EQ(1, tierctl(self->out, "load", tier_test_path("progs/over_limit.bpf.o")));
+	EXPECT_ONE_LINE(self->out, "tierctl: cannot attach 'over_limit': "
+			"tick_ms=60001 is above the kernel's limit of 60000\n");
+	EXPECT_STREQ("disabled", tier_sysfs("state"));
+
+	/* at the limit: attached; a swap above it keeps the running policy */
+	ASSERT_EQ(0, tierctl(self->out, "load", probe, "--param", "tick_ms=60000"));
+	EXPECT_STREQ("probe", tier_sysfs("ops"));
+	EXPECT_EQ(1, tierctl(self->out, "swap", probe, "--param", "numa_scan_mb=65537"));
+	EXPECT_ONE_LINE(self->out, "tierctl: cannot attach 'probe': "
+			"numa_scan_mb=65537 is above the kernel's limit of 65536\n");
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	EXPECT_STREQ("probe", tier_sysfs("ops"));
+}
+
 TEST_F(cli, targets)
 {
 	char pid[16], line[64];

@@ -15,6 +15,15 @@ TIER_PARAM(u64, error_vaddr, 0, 0, 0x7fffffffffffffffLL,
 	   "call bpf_tier_error() on a sample at this address (0: never)");
 TIER_PARAM(s32, query_node, -1, -1, 1 << 20,
 	   "query this node's capacity in every tick (-1: none)");
+/*
+ * The ops members the kernel range-checks at attach, not range-checked
+ * here: tierctl_test passes values above the kernel's limits.
+ */
+TIER_PARAM(u32, tick_ms, 20, 0, 0xffffffffLL, "ops.tick_ms");
+TIER_PARAM(u32, migrate_mbps, 0, 0, 0xffffffffLL, "ops.migrate_mbps");
+TIER_PARAM(u32, perf_period, 0, 0, 0xffffffffLL, "ops.perf_period");
+TIER_PARAM(u32, numa_scan_ms, 0, 0, 0xffffffffLL, "ops.numa_scan_ms");
+TIER_PARAM(u32, numa_scan_mb, 0, 0, 0xffffffffLL, "ops.numa_scan_mb");
 
 u64 nr_samples, nr_ticks, nr_inits;
 u64 last_vaddr, last_paddr, last_time;
