@@ -225,6 +225,24 @@ static void *ops_member(struct tier_policy *p, const char *name, size_t *msize,
 	return NULL;
 }
 
+/* Store @v in the 1-, 2-, 4- or 8-byte integer at @dst. */
+static void put_int(void *dst, size_t size, long long v)
+{
+	switch (size) {
+	case 1:
+		*(__u8 *)dst = v;
+		break;
+	case 2:
+		*(__u16 *)dst = v;
+		break;
+	case 4:
+		*(__u32 *)dst = v;
+		break;
+	default:
+		*(__u64 *)dst = v;
+	}
+}
+
 static unsigned long long get_uint(const void *v, size_t size)
 {
 	switch (size) {
@@ -253,20 +271,7 @@ static void sync_ops_member(struct tier_policy *p, const struct tier_param *prm)
 
 	if (!data || !is_int)
 		return;
-	switch (size) {
-	case 1:
-		*(__u8 *)data = v;
-		break;
-	case 2:
-		*(__u16 *)data = v;
-		break;
-	case 4:
-		*(__u32 *)data = v;
-		break;
-	case 8:
-		*(__u64 *)data = v;
-		break;
-	}
+	put_int(data, size, v);
 }
 
 /* The value of enumerator @name in the running kernel's BTF. */
@@ -453,19 +458,7 @@ int tier_policy_set_param(struct tier_policy *p, const char *assign, char *err)
 	if (v < prm->desc->min || v > prm->desc->max)
 		return fail(err, "parameter '%s' must be in [%lld, %lld], got %s",
 			    prm->desc->name, prm->desc->min, prm->desc->max, eq + 1);
-	switch (prm->size) {
-	case 1:
-		*(char *)prm->value = v;
-		break;
-	case 2:
-		*(short *)prm->value = v;
-		break;
-	case 4:
-		*(int *)prm->value = v;
-		break;
-	default:
-		*(long long *)prm->value = v;
-	}
+	put_int(prm->value, prm->size, v);
 	sync_ops_member(p, prm);
 	return 0;
 }
