@@ -354,6 +354,7 @@ TEST_F(mm, migrate_moves_exactly_the_range)
 	unsigned long long promoted = tier_vmstat("tier_ext_pages_promoted");
 	unsigned long long demoted = tier_vmstat("tier_ext_pages_demoted");
 	struct migrate_args a = { .nid = 0, .max_pages = 4096 };
+	unsigned long long full;
 	long n[2];
 
 	ASSERT_NE(NULL, p);
@@ -372,11 +373,13 @@ TEST_F(mm, migrate_moves_exactly_the_range)
 	EXPECT_EQ(6 * MiB / PAGE, n[1]);
 	EXPECT_EQ(promoted + 1024, tier_vmstat("tier_ext_pages_promoted"));
 
-	/* max_pages bounds a request */
+	/* max_pages bounds a request, counted as a walk cut short */
 	a.start = (u64)p;
 	a.end = (u64)p + len;
 	a.max_pages = 100;
+	full = tier_vmstat("tier_ext_migrate_batch_full");
 	EXPECT_EQ(100, migrate(self, a));
+	EXPECT_EQ(full + 1, tier_vmstat("tier_ext_migrate_batch_full"));
 	/* and back down */
 	a.nid = 1;
 	a.max_pages = 4096;
@@ -597,6 +600,134 @@ TEST_F(mm, shared_and_mlocked_pages_stay)
 	munlock(locked, len);
 	munmap(locked, len);
 	munmap(shared, len);
+}
+
+/*
+ * A MAP_SHARED anonymous region of 1024 pages on node 1 whose pages 0-767
+ * hold their index, starting @skew pages past a 2 MiB boundary.
+ */
+static char *shared_region(size_t skew)
+{
+	size_t len = 1024 * PAGE, span = len + 2 * MiB + skew * PAGE, i;
+	unsigned long mask = 2;
+	char *m = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)m + 2 * MiB - 1) & ~(2 * MiB - 1)) + skew * PAGE;
+	if (mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) != p)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	if (mbind(p, len, MPOL_BIND, &mask, 64, 0))
+		return NULL;
+	for (i = 0; i < 768; i++)
+		p[i * PAGE] = (char)i;
+	mbind(p, len, MPOL_DEFAULT, NULL, 0, 0);
+	return p;
+}
+
+/* move_pages(2) status of each of the 1024 pages at @p */
+static void page_status(char *p, int *status)
+{
+	void *pages[1024];
+
+	for (size_t i = 0; i < 1024; i++)
+		pages[i] = p + i * PAGE;
+	if (move_pages(0, 1024, pages, NULL, status, 0))
+		memset(status, 0xff, 1024 * sizeof(*status));
+}
+
+/*
+ * Issue 20 (after a numactl report on move_pages(2) status for shared
+ * memory): MAP_SHARED anonymous regions of 1024 pages on node 1, pages
+ * 0-511 mapped here only, 512-767 also by a child, 768-1023 never touched.
+ * One request moves exactly what move_pages(2) without MPOL_MF_MOVE_ALL
+ * moves. Aligned, that is the 512 pages mapped once; the 256 shared ones
+ * fail, counted as shared. Skewed by 6 pages, the child's fault-around
+ * (16 pages, aligned) also maps pages 502-511: move_pages(2) refuses them
+ * too, and a twin region moved by move_pages(2) is the reference.
+ */
+TEST_F(mm, shared_memory_moves_as_move_pages_does)
+{
+	unsigned long long shared0 = tier_vmstat("tier_ext_isolate_shared");
+	unsigned long long fail0 = tier_vmstat("tier_ext_migrate_fail_isolate");
+	unsigned long long full0 = tier_vmstat("tier_ext_migrate_batch_full");
+	unsigned long long mig0 = tier_vmstat("tier_ext_migrate_fail_migrate");
+	struct migrate_args a = { .nid = 0, .max_pages = 4096 };
+	char *p = shared_region(0), *q = shared_region(6), *r = shared_region(6);
+	int ready[2], go[2], st[1024], ref[1024], nodes[1024], st_, want, bad = 0;
+	void *pages[1024];
+	long moved, failed;
+	pid_t child;
+	size_t i;
+	char c;
+
+	ASSERT_TRUE(p && q && r);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		int sum = 0;
+
+		/* a shared mapping's pages are mapped in the child on fault */
+		for (i = 512; i < 768; i++)
+			sum += (p[i * PAGE] == (char)i) + (q[i * PAGE] == (char)i) +
+			       (r[i * PAGE] == (char)i);
+		write(ready[1], "r", 1);
+		read(go[0], &c, 1);
+		_exit(sum == 3 * 256 ? 0 : 1);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+
+	a.start = (u64)p;
+	a.end = (u64)p + 1024 * PAGE;
+	EXPECT_EQ(512, migrate(self, a));
+	EXPECT_EQ(256, TIER_BSS(&self->p, u32, "done_failed"));
+	/* refused as shared, and for nothing else */
+	EXPECT_EQ(shared0 + 256, tier_vmstat("tier_ext_isolate_shared"));
+	EXPECT_EQ(fail0 + 256, tier_vmstat("tier_ext_migrate_fail_isolate"));
+	EXPECT_EQ(full0, tier_vmstat("tier_ext_migrate_batch_full"));
+	EXPECT_EQ(mig0, tier_vmstat("tier_ext_migrate_fail_migrate"));
+	page_status(p, st);
+	for (i = 0; i < 1024; i++) {
+		want = i < 512 ? 0 : i < 768 ? 1 : -ENOENT;
+		if (st[i] != want || (i < 768 && p[i * PAGE] != (char)i)) {
+			TH_LOG("aligned page %zu: status %d, expected %d", i, st[i], want);
+			bad++;
+		}
+	}
+	EXPECT_EQ(0, bad);
+
+	/* skewed: ours on q, move_pages(2) on its twin r */
+	a.start = (u64)q;
+	a.end = (u64)q + 1024 * PAGE;
+	moved = migrate(self, a);
+	failed = TIER_BSS(&self->p, u32, "done_failed");
+	for (i = 0; i < 1024; i++) {
+		pages[i] = r + i * PAGE;
+		nodes[i] = 0;
+	}
+	ASSERT_LE(0, move_pages(0, 1024, pages, nodes, ref, MPOL_MF_MOVE));
+	page_status(q, st);
+	page_status(r, ref);
+	for (i = 0, bad = 0; i < 1024; i++) {
+		if (st[i] != ref[i] || (i < 768 && q[i * PAGE] != (char)i)) {
+			TH_LOG("skewed page %zu: ours on %d, move_pages(2)'s on %d", i, st[i], ref[i]);
+			bad++;
+		}
+	}
+	TH_LOG("skewed: %ld moved, %ld failed", moved, failed);
+	EXPECT_EQ(0, bad);
+
+	write(go[1], "g", 1);
+	ASSERT_EQ(child, waitpid(child, &st_, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st_));
+	munmap(p, 1024 * PAGE);
+	munmap(q, 1024 * PAGE);
+	munmap(r, 1024 * PAGE);
 }
 
 TEST_F(mm, transparent_huge_pages_move_whole)
