@@ -23,7 +23,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
 
-.PHONY: all deps kernel kernel-host qemu host-tools vmm-initrd bpf loader selftests check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
+.PHONY: all deps kernel qemu host-tools vmm-initrd bpf loader selftests check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
 
 all: bpf loader selftests host-tools
 
@@ -33,10 +33,6 @@ deps:
 
 kernel: deps
 	@scripts/build-kernel.sh
-
-# The host VM's kernel: the same series with KVM (selftests/vmm/nested.sh).
-kernel-host: deps
-	@scripts/build-kernel.sh host
 
 # QEMU 10.0 with vmm-patch/ (per-node balloon), x86_64-softmmu only.
 qemu: deps
@@ -63,7 +59,7 @@ demo: bpf loader
 	@scripts/demo.sh
 
 # Host-side checks, every selftest inside a booted tiered VM, the testbed check.
-check: selftests testbed qemu host-tools vmm-initrd kernel-host $(BUILD)/bin/ballast $(BUILD)/bin/gups $(BUILD)/bin/faultclock
+check: selftests testbed qemu host-tools vmm-initrd $(BUILD)/bin/ballast $(BUILD)/bin/gups $(BUILD)/bin/faultclock
 	@scripts/run-checks.sh
 
 $(VMLINUX_H): $(VMLINUX)
@@ -143,9 +139,9 @@ $(BUILD)/bin/tier_access.so: bench/testbed/tier_access.c $(QEMU_PLUGIN_H)
 		$$(pkg-config --cflags glib-2.0) -o $@ $< $$(pkg-config --libs glib-2.0)
 
 # The benchmark suite (bench/README.md): gups and pagerank under every
-# contender, 3 seeds, in the virtual-time testbed (about 2 hours: icount
-# runs a VM on one thread); bench-full: also btree and xsbench (several
-# hours); bench-quick: gups under static and demeter.
+# contender, 3 seeds, in the virtual-time testbed (108 minutes on 2 cores
+# on 2026-12-01: icount runs a VM on one thread); bench-full: also btree
+# and xsbench (several hours); bench-quick: gups under static and demeter.
 workloads: $(WORKLOADS) $(BUILD)/bin/faultclock
 
 bench: bpf loader testbed workloads

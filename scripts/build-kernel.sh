@@ -3,8 +3,7 @@
 # Build the tier_ext guest kernel out of tree:
 #   build/linux   Debian's linux-source-6.12 with kernel-patch/series applied
 #   build/kernel  objects, .config, bzImage and vmlinux
-# build-kernel.sh host: the host VM's kernel (guest.config + host.config:
-# KVM) in build/kernel-host, from the same patched tree.
+# The same kernel serves the tiered host VM that runs KVM guests.
 # Re-running rebuilds only what changed: the patched tree is synced with
 # rsync --checksum, so untouched files keep their timestamps.
 set -euo pipefail
@@ -20,11 +19,7 @@ jobs=${JOBS:-$(nproc)}
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
 
-case "${1-}" in
-'') ;;
-host) obj=$build/kernel-host; fragments+=("$patches/host.config") ;;
-*) die "unknown kernel '$1' (none: the guest kernel; host: with KVM)" ;;
-esac
+[ $# -eq 0 ] || die "no arguments expected (got '$*')"
 
 [ -r "$tarball" ] || die "$tarball not found (install linux-source-6.12: make deps)"
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo "$(basename "$tarball")")

@@ -21,6 +21,7 @@ rm -f "$vm/share/vm.counts"
 	"$st/tier_ext_core" "$st/tier_ext_mm" "$st/tier_ext_sources" "$st/tier_ext_swap" "$st/tierctl_test" \
 	"$st/demeter_test" "$st/baselines_test" "$st/faultclock_test"
 vmrc=$?
+echo "# VM run: $(( $(date +%s) - start )) s"
 
 read -r hp hf hs < "$vm/host.counts"
 if [ -s "$vm/share/vm.counts" ]; then
@@ -43,9 +44,10 @@ fi
 # COUNTS and add them to tp/tf/ts, or count one failure if it wrote none.
 tp=0 tf=0 ts=0
 counted() {
-	local counts=${*: -1} p f s
+	local counts=${*: -1} p f s t0=$SECONDS
 	rm -f "$counts"
 	"$@"
+	echo "# $(basename "$1"): $((SECONDS - t0)) s"
 	if read -r p f s 2>/dev/null < "$counts"; then
 		tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
 	else
@@ -62,7 +64,7 @@ for t in balloon_nodes balloon_migrate tierhost_daemon; do
 	echo "# ===== $t.sh"
 	counted "$top/selftests/vmm/$t.sh" "$vm/$t.counts"
 done
-echo "# nested: a tiered host VM (build/kernel-host) runs KVM guests; TPP-H"
+echo "# nested: a tiered host VM (build/kernel) runs KVM guests; TPP-H"
 counted "$top/selftests/vmm/nested.sh" "$vm/nested.counts"
 
 echo "# total time $(( $(date +%s) - start ))s"

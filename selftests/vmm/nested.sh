@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The virtualized cloud, smoke-tested: a tiered host VM (build/kernel-host,
+# The virtualized cloud, smoke-tested: a tiered host VM (build/kernel,
 # KVM built in, under TCG whose -cpu max emulates AMD SVM with nested
 # paging) runs KVM guests under make qemu's QEMU. Checks that a tiered
 # guest's two nodes are bound to the host's two nodes, that the host's
@@ -13,7 +13,7 @@
 set -u
 if [ "${1-}" = --in-host ]; then in_host=1; counts=$2; else in_host= counts=${1-}; fi
 . "$(dirname "$0")/lib.sh"
-host_kernel=$top/build/kernel-host/arch/x86/boot/bzImage
+host_kernel=$top/build/kernel/arch/x86/boot/bzImage
 checks=7	# the checks the host VM runs (SKIPped together)
 
 skip_rest() { # skip_rest N REASON: the next N checks SKIP
@@ -50,10 +50,10 @@ vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
 if [ -z "$in_host" ]; then
 	need_tools
-	[ -r "$host_kernel" ] || { echo "nested.sh: $host_kernel missing (run: make kernel-host)" >&2; exit 1; }
+	[ -r "$host_kernel" ] || { echo "nested.sh: $host_kernel missing (run: make kernel)" >&2; exit 1; }
 	mkdir -p "$work/host/share"
 	# auto: TCG here (-cpu max emulates SVM); KVM -cpu host on a host with KVM
-	note "host VM: build/kernel-host, fast node 1024 MiB, slow node 1536 MiB"
+	note "host VM: build/kernel, fast node 1024 MiB, slow node 1536 MiB"
 	t0=$(now)
 	"$top/scripts/tier-vm" --qemu "$qemu" --kernel "$host_kernel" --cpus 2 \
 		--fast 1024 --slow 1536 --timeout 1500 --share "$work/host/share" \
