@@ -155,6 +155,11 @@ def main():
         for c in read_csv(os.path.join(vdir, "cells.csv")):
             p = phases.get((c["seed"], c["workload"], c["contender"]))
             row = dict(c)
+            cell_dir = os.path.join(vdir, f"{c['workload']}.{c['contender']}.{c['seed']}")
+            if os.path.exists(os.path.join(cell_dir, "access.csv")):
+                # a boot per cell (run.sh since 2026-12-01): the cell's own windows
+                wins = windows(os.path.join(cell_dir, "access.csv"))
+                curve = oracle_curve(os.path.join(cell_dir, "oracle.csv"))
             if p and c["status"] == "ok" and c["check"] == "ok":
                 m, s = phase_metrics(wins, float(p["start_unix"]), float(p["end_unix"]))
                 m["wall_s"] = float(p["end_unix"]) - float(p["start_unix"])
@@ -163,7 +168,6 @@ def main():
                 m["oracle_k"], m["efficiency_k"], m["t90_oracle_s"] = oracle_k(
                     wins, curve, float(p["start_unix"]), float(p["end_unix"]), k_mb,
                     m["runtime_s"])
-                cell_dir = os.path.join(vdir, f"{c['workload']}.{c['contender']}.{c['seed']}")
                 m["steady_ops_s"], m["t90_steady_s"], rising = progress_metrics(
                     os.path.join(cell_dir, "progress"), m["runtime_s"])
                 m["converged"] = "" if rising is None else ("no" if rising else "yes")
@@ -231,7 +235,7 @@ def main():
              "window's eff K first reached 0.9 (-: never); **conv**: no if the throughput still rose at the "
              "end (last quarter > 1.1 x the third)\n"
              "- **prom/dem/xchg/migr**: pages promoted (tier_ext migration requests and "
-             "pgpromote_success), demoted, exchanged, and all page migrations (pgmigrate_success: "
+             "hint-fault migrations, numa_pages_migrated), demoted, exchanged, and all page migrations (pgmigrate_success: "
              "also TPP's and Memtis' hint-fault promotions, DAMON's moves), medians; **tier CPU**: "
              "guest CPU seconds of tiering: threads (tier_ext kthreads, kdamond, kswapd) plus hint faults and "
              "NUMA-balancing scans (faultclock); **BPF ms**: "

@@ -93,13 +93,26 @@ for ((s = 1; s <= seeds; s++)); do
 	done
 done
 t0=$(date +%s)
-run_vm() {	# N: VM N runs its cells; results in $out/vN
-	local v=$1 share=$shares/vm$1 rc=0 d cell
-	"$top/scripts/tier-vm" --accel tcg --icount 0 --qemu "$top/build/qemu-build/qemu-system-x86_64" \
-		--fast 256 --slow 1024 --timeout $(( $(wc -l < "$share/cells.list") * 1800 + 300 )) \
-		--share "$share" --log "$share/serial.log" \
-		--plugin "$top/build/bin/tier_access.so,fast_mb=256,ram_mb=1280,user=on,window_ms=250,model=on,fast_ns=$fast_ns,slow_ns=$slow_ns,ipi_addr=$ipi_addr,out=$share/access.csv,oracle_out=$share/oracle.csv" \
-		-- "$top/bench/suite-guest.sh" "$share" "$share/cells.list" "$scenario" > "$share/vm.out" 2>&1 || rc=$?
+# VM N runs its cells, each in a fresh boot, so that no cell inherits
+# state from the one before (kswapd that gave up on a node, a peer's
+# leftovers: bench/results/2026-12-01/conditions.md); the testbed's windows
+# go to each cell's directory. Results in $out/vN.
+run_vm() {	# N
+	local v=$1 share=$shares/vm$1 rc=0 d cell seed w c
+	while read -r seed w c; do
+		cell=$w.$c.$seed
+		echo "$seed $w $c" > "$share/cell.list"
+		"$top/scripts/tier-vm" --accel tcg --icount 0 --qemu "$top/build/qemu-build/qemu-system-x86_64" \
+			--fast 256 --slow 1024 --timeout 2100 \
+			--share "$share" --log "$share/serial.log.cur" \
+			--plugin "$top/build/bin/tier_access.so,fast_mb=256,ram_mb=1280,user=on,window_ms=250,model=on,fast_ns=$fast_ns,slow_ns=$slow_ns,ipi_addr=$ipi_addr,out=$share/access.csv,oracle_out=$share/oracle.csv" \
+			-- "$top/bench/suite-guest.sh" "$share" "$share/cell.list" "$scenario" > "$share/vm.out.cur" 2>&1 || rc=$?
+		mkdir -p "$share/$cell"
+		for f in access.csv oracle.csv; do [ ! -e "$share/$f" ] || mv "$share/$f" "$share/$cell/$f"; done
+		mv "$share/serial.log.cur" "$share/$cell/serial.log" 2>/dev/null || true
+		mv "$share/vm.out.cur" "$share/$cell/vm.out"
+	done < "$share/cells.list"
+	rm -f "$share/cell.list"
 	rm -rf "$out/v$v"; mkdir -p "$out/v$v"
 	cp -a "$share"/. "$out/v$v/"
 	# the timed phases in host time (git keeps no mtimes)
@@ -113,7 +126,7 @@ run_vm() {	# N: VM N runs its cells; results in $out/vN
 		done
 	} > "$out/v$v/phases.csv"
 	rm -f "$out/v$v"/*/start "$out/v$v"/*/end "$out/v$v"/*/ballast.ready
-	echo "bench: VM $v done (exit $rc)"
+	echo "bench: VM $v done (last exit $rc)"
 }
 for ((v = 1; v <= vms; v++)); do run_vm "$v" & done
 # A progress line per finished cell, with an estimate of what is left.

@@ -51,8 +51,11 @@ workload_cmd() {	# NAME MARK_DIR
 }
 
 vmstat() { awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print 0 }' /proc/vmstat; }
+# Promoted: tier_ext's requests plus every hint-fault migration
+# (numa_pages_migrated: the fault-path promotions of tpp, nomad and the
+# kernel's tiering mode; pgpromote_success counts only the last).
 counters() {	# promoted demoted exchanged migrated
-	echo "$(( $(vmstat tier_ext_pages_promoted) + $(vmstat pgpromote_success) ))" \
+	echo "$(( $(vmstat tier_ext_pages_promoted) + $(vmstat numa_pages_migrated) ))" \
 	     "$(( $(vmstat tier_ext_pages_demoted) + $(vmstat pgdemote_kswapd) + $(vmstat pgdemote_direct) + $(vmstat pgdemote_khugepaged) ))" \
 	     "$(vmstat tier_ext_pages_exchanged)" "$(vmstat pgmigrate_success)"
 }
@@ -70,6 +73,13 @@ tier_ticks() {
 		esac
 	done
 	echo $t
+}
+# "nodeN 0|1" per node: node_unreclaimable from /proc/zoneinfo (kswapd
+# gave up reclaiming there after MAX_RECLAIM_RETRIES fruitless runs).
+kswapd_state() {
+	awk '/^Node/ { n = $2; sub(",", "", n) }
+	     /node_unreclaimable/ && !(n in seen) { seen[n]; printf "node%s %s ", n, $2 }
+	     END { print "" }' /proc/zoneinfo
 }
 # Run time of the BPF programs but faultclock's own (fc_*).
 bpf_ns() {
@@ -133,6 +143,9 @@ while read -r seed w c <&3; do
 		for _ in $(seq 600); do [ -e "$dir/ballast.ready" ] || ! kill -0 $bpid 2>/dev/null && break; sleep 0.2; done
 		[ -e "$dir/ballast.ready" ] || status=ballast-failed
 	fi
+	# kswapd's state per node (node_unreclaimable: it gave up reclaiming
+	# there, so promotions that need room stall; a fresh boot starts at 0)
+	kswapd_state > "$dir/kswapd.txt"
 	# what the oracle may use: the fast node's free memory at the start
 	fast_free=$(awk '/MemFree/ { print int($4 / 1024) }' /sys/devices/system/node/node0/meminfo)
 	read -r p0 d0 x0 m0 <<< "$(counters)"
@@ -155,6 +168,7 @@ while read -r seed w c <&3; do
 		b1=$(bpf_ns) t1=$(tier_ticks)
 		faultclock_stop "$dir"
 		"$bin/tierctl" status > "$dir/status.txt" 2>&1
+		kswapd_state >> "$dir/kswapd.txt"
 		stop_contender "$c" >> "$dir/contender.log" 2>&1 || { status=stop-failed; diagnose "$dir"; }
 	else
 		[ -z "$fpid" ] || faultclock_stop "$dir"
