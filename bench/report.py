@@ -150,17 +150,21 @@ def main():
             continue
         phases = {(p["seed"], p["workload"], p["contender"]): p
                   for p in read_csv(os.path.join(vdir, "phases.csv"))}
-        wins = windows(os.path.join(vdir, "access.csv"))
-        curve = oracle_curve(os.path.join(vdir, "oracle.csv"))
+        # one access.csv per VM before the boot per cell (run.sh, 2026-12-01)
+        vm_wins = curve0 = None
+        if os.path.exists(os.path.join(vdir, "access.csv")):
+            vm_wins = windows(os.path.join(vdir, "access.csv"))
+            curve0 = oracle_curve(os.path.join(vdir, "oracle.csv"))
         for c in read_csv(os.path.join(vdir, "cells.csv")):
             p = phases.get((c["seed"], c["workload"], c["contender"]))
             row = dict(c)
             cell_dir = os.path.join(vdir, f"{c['workload']}.{c['contender']}.{c['seed']}")
+            wins, curve = vm_wins, curve0
             if os.path.exists(os.path.join(cell_dir, "access.csv")):
-                # a boot per cell (run.sh since 2026-12-01): the cell's own windows
+                # a boot per cell: the cell's own windows
                 wins = windows(os.path.join(cell_dir, "access.csv"))
                 curve = oracle_curve(os.path.join(cell_dir, "oracle.csv"))
-            if p and c["status"] == "ok" and c["check"] == "ok":
+            if p and wins is not None and c["status"] == "ok" and c["check"] == "ok":
                 m, s = phase_metrics(wins, float(p["start_unix"]), float(p["end_unix"]))
                 m["wall_s"] = float(p["end_unix"]) - float(p["start_unix"])
                 m["runtime_s"] = float(c["seconds"])
