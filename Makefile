@@ -77,7 +77,7 @@ $(BUILD)/selftests/progs/%.bpf.o: selftests/progs/%.bpf.c $(BPF_HEADERS) $(VMLIN
 
 $(BUILD)/bin/tierctl: loader/tierctl.c $(LOADER_SRCS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(CFLAGS) -o $@ loader/tierctl.c loader/policy.c $(LIBS)
+	$(CC) -std=c11 $(CFLAGS) -o $@ loader/tierctl.c loader/policy.c $(LIBS) -ljson-c
 
 $(BUILD)/bin/hotset: bench/workloads/hotset.c bench/workloads/hotset.h
 	@mkdir -p $(dir $@)
@@ -108,7 +108,7 @@ $(BUILD)/bin/faultclock: bench/faultclock/faultclock.c $(BUILD)/faultclock/fault
 # setjmp-guarded fork for a clobber when a test body is inlined.
 $(BUILD)/selftests/%: selftests/%.c selftests/tier_test.h bench/workloads/hotset.h $(LOADER_SRCS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-clobbered -I$(KSFT_DIR) -Iselftests -Ibench/workloads -o $@ $< loader/policy.c $(LIBS) -lpthread -lnuma
+	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-clobbered -I$(KSFT_DIR) -Iselftests -Ibench/workloads -o $@ $< loader/policy.c $(LIBS) -lpthread -lnuma -ljson-c
 
 # tierhost's JSON reader, QMP client and CLI, on the host.
 $(BUILD)/selftests/tierhost_test: selftests/tierhost_test.c host/json.c host/json.h host/qmp.c host/qmp.h host/plan.c host/plan.h

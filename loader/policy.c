@@ -493,9 +493,12 @@ static int map_value_btf(int fd, struct bpf_map_info *info, struct btf **btf,
 	return ret;
 }
 
-/* Visit the u64 counters of a per-CPU stats map, summed over CPUs. */
+/*
+ * Visit the u64 counters of a per-CPU stats map, summed over CPUs: fn for
+ * each, or (fn NULL) the one named @field into *val.
+ */
 static int stats_walk(int fd, const char *field, unsigned long long *val,
-		      FILE *f)
+		      tier_stat_fn fn, void *ctx)
 {
 	const struct btf_member *m;
 	const struct btf_type *t;
@@ -526,15 +529,15 @@ static int stats_walk(int fd, const char *field, unsigned long long *val,
 			continue;
 		for (c = 0; c < ncpu; c++)
 			sum += *(unsigned long long *)((char *)buf + c * stride + off);
-		if (f)
-			fprintf(f, "%s%s=%llu", found++ ? " " : "", name, sum);
-		else if (!strcmp(name, field)) {
+		if (fn) {
+			fn(ctx, name, sum);
+		} else if (!strcmp(name, field)) {
 			*val = sum;
 			found = 1;
 			break;
 		}
 	}
-	ret = found || f ? 0 : -ENOENT;
+	ret = found || fn ? 0 : -ENOENT;
 out:
 	free(buf);
 	btf__free(btf);
@@ -543,15 +546,15 @@ out:
 
 int tier_stats_get(int map_fd, const char *field, unsigned long long *val)
 {
-	return stats_walk(map_fd, field, val, NULL);
+	return stats_walk(map_fd, field, val, NULL, NULL);
 }
 
-int tier_stats_print(int map_fd, FILE *f)
+int tier_stats_visit(int map_fd, tier_stat_fn fn, void *ctx)
 {
-	return stats_walk(map_fd, NULL, NULL, f);
+	return stats_walk(map_fd, NULL, NULL, fn, ctx);
 }
 
-int tier_params_print(int rodata_fd, FILE *f)
+int tier_params_visit(int rodata_fd, tier_param_fn fn, void *ctx)
 {
 	const size_t plen = strlen(TIER_PARAM_PREFIX);
 	const struct btf_var_secinfo *vs, *val;
@@ -559,7 +562,7 @@ int tier_params_print(int rodata_fd, FILE *f)
 	struct bpf_map_info info;
 	struct tier_param prm;
 	struct btf *btf;
-	int i, ret, n = 0;
+	int i, ret;
 	void *buf;
 
 	ret = map_value_btf(rodata_fd, &info, &btf, &buf, 0);
@@ -584,8 +587,7 @@ int tier_params_print(int rodata_fd, FILE *f)
 		prm.value = (char *)buf + val->offset;
 		prm.size = t->size;
 		prm.is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
-		fprintf(f, "%s%s=%lld", n++ ? " " : "", vname + plen,
-			tier_param_value(&prm));
+		fn(ctx, vname + plen, tier_param_value(&prm));
 	}
 out:
 	free(buf);

@@ -62,8 +62,14 @@ long long tier_param_value(const struct tier_param *prm);
 /* Sum a counter of a per-CPU stats map over all CPUs. */
 int tier_stats_get(int map_fd, const char *field, unsigned long long *val);
 
-/* Print "name=value ..." for every counter / parameter held in a map. */
-int tier_stats_print(int map_fd, FILE *f);
-int tier_params_print(int rodata_fd, FILE *f);
+/*
+ * Call fn for every u64 counter of a pinned per-CPU stats map (summed over
+ * CPUs) / every parameter in a policy's pinned .rodata, in declaration
+ * order. 0, or a negative errno if the map cannot be read.
+ */
+typedef void (*tier_stat_fn)(void *ctx, const char *name, unsigned long long value);
+typedef void (*tier_param_fn)(void *ctx, const char *name, long long value);
+int tier_stats_visit(int map_fd, tier_stat_fn fn, void *ctx);
+int tier_params_visit(int rodata_fd, tier_param_fn fn, void *ctx);
 
 #endif /* __TIER_EXT_POLICY_H */

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "policy.h"
 
@@ -34,10 +36,10 @@
 
 #define MAX_PARAMS_ARGS	TIER_MAX_PARAMS
 
-static bool verbose;
+static bool verbose, json, pretty;
 
 static const char usage_text[] =
-"Usage: tierctl [-v] COMMAND [ARGS]\n"
+"Usage: tierctl [OPTIONS] COMMAND [ARGS]\n"
 "\n"
 "Commands:\n"
 "  load POLICY [--param NAME=VALUE]... [--pid PID]... [--cgroup PATH | --all]\n"
@@ -54,11 +56,70 @@ static const char usage_text[] =
 "  list                                  installed policies and their parameters\n"
 "\n"
 "POLICY is a name from 'tierctl list' or a path to a .bpf.o file.\n"
-"Options:\n"
+"Options (before or after the command):\n"
+"  -j, --json      JSON output (status, list, target list)\n"
+"  -p, --pretty    JSON output, indented\n"
 "  -v, --verbose   show libbpf and verifier output\n"
-"  -h, --help      show this help\n"
+"  -h, --help      show this help; 'tierctl COMMAND --help': that command's\n"
 "\n"
+"Exit status: 0 success, 1 the operation failed, 2 a usage error.\n"
 "Policies are looked up in $TIER_POLICY_DIR, else next to tierctl.\n";
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;	/* for 'tierctl NAME --help' */
+};
+
+#define POLICY_OPTS_HELP						\
+"Options:\n"								\
+"  --param NAME=VALUE  set a parameter of the policy ('tierctl list' shows\n" \
+"                      each one's default and range); repeatable\n"	\
+"  --pid PID           add a target process; repeatable\n"		\
+"  --cgroup PATH       set the target rule: every process of a cgroup v2\n" \
+"  --all               set the target rule: every process\n"
+
+static const char help_load[] =
+"Usage: tierctl load POLICY [--param NAME=VALUE]... [--pid PID]... [--cgroup PATH | --all]\n"
+"\n"
+"Attach POLICY (a name from 'tierctl list' or a path to a .bpf.o file),\n"
+"pin it under " "/sys/fs/bpf/tier_ext" " and add the targets; nothing is left\n"
+"changed if any step fails. Fails if a policy is attached ('tierctl swap').\n"
+"\n" POLICY_OPTS_HELP;
+
+static const char help_swap[] =
+"Usage: tierctl swap POLICY [--param NAME=VALUE]... [--pid PID]... [--cgroup PATH | --all]\n"
+"\n"
+"Replace the attached policy with POLICY in one step (BPF_LINK_UPDATE):\n"
+"targets stay, no moment without a policy. Fails if none is attached.\n"
+"\n" POLICY_OPTS_HELP;
+
+static const char help_unload[] =
+"Usage: tierctl unload\n"
+"\n"
+"Detach the policy and remove its pins. Targets and the target rule stay.\n";
+
+static const char help_target[] =
+"Usage: tierctl target add|del PID...\n"
+"       tierctl target list\n"
+"       tierctl target rule [none | all | cgroup PATH]\n"
+"\n"
+"Add or remove target processes (the processes whose memory the policy\n"
+"tiers), list them (-j: a JSON array), or show or set the rule that adds\n"
+"them: none, every process, or every process of a cgroup v2 directory.\n";
+
+static const char help_status[] =
+"Usage: tierctl status\n"
+"\n"
+"State, attached policy, targets, target rule, the last exit and its\n"
+"reason, the kernel's counters (/proc/vmstat tier_ext_*) and, as root, the\n"
+"policy's parameters and statistics. -j/-p: one JSON object.\n";
+
+static const char help_list[] =
+"Usage: tierctl list\n"
+"\n"
+"The installed policies with their description and parameters (default,\n"
+"range, meaning). -j/-p: a JSON array.\n";
 
 static __attribute__((format(printf, 1, 2)))
 int error(const char *fmt, ...)
@@ -78,6 +139,38 @@ static int usage_error(const char *msg, const char *arg)
 	fprintf(stderr, "tierctl: %s%s%s (see 'tierctl --help')\n", msg,
 		arg ? ": " : "", arg ? arg : "");
 	return 2;
+}
+
+/* Print @obj (consumed) as JSON, indented with -p. */
+static int json_print(struct json_object *obj)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+			  JSON_C_TO_STRING_PLAIN;
+	puts(json_object_to_json_string_ext(obj, flags));
+	json_object_put(obj);
+	return 0;
+}
+
+/* The sysfs "targets" file (one PID per line) as a JSON array. */
+static struct json_object *targets_json(const char *buf)
+{
+	struct json_object *arr = json_object_new_array();
+	const char *c = buf;
+	char *end;
+
+	while (*c) {
+		long pid = strtol(c, &end, 10);
+
+		if (end == c)
+			break;
+		json_object_array_add(arr, json_object_new_int64(pid));
+		c = end;
+		while (*c == '\n' || *c == ' ')
+			c++;
+	}
+	return arr;
 }
 
 static int libbpf_print(enum libbpf_print_level level __attribute__((unused)),
@@ -263,57 +356,64 @@ static int parse_policy_args(int argc, char **argv, const char **name,
 			     const char **params, int *nr_params,
 			     int *pids, int *nr_pids, char *rule, size_t rule_len)
 {
-	int i;
+	static const struct option opts[] = {
+		{ "param", required_argument, NULL, 'P' },
+		{ "pid", required_argument, NULL, 'i' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "all", no_argument, NULL, 'a' },
+		{ 0 }
+	};
+	int c, err;
 
 	*name = NULL;
 	*nr_params = 0;
 	*nr_pids = 0;
 	*rule = '\0';
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--all") || !strcmp(a, "--cgroup")) {
-			if (*rule)
-				return usage_error("only one of --all and --cgroup", a);
-			if (!strcmp(a, "--all")) {
-				snprintf(rule, rule_len, "all");
-				continue;
-			}
-			if (++i == argc)
-				return usage_error("--cgroup needs a PATH", NULL);
-			int err = rule_line("cgroup", argv[i], rule, rule_len);
-
-			if (err)
-				return err;
-			continue;
-		}
-		if (!strcmp(a, "--pid")) {
-			if (++i == argc)
-				return usage_error("--pid needs a PID", NULL);
-			if (parse_pid(argv[i], &pids[*nr_pids]))
-				return usage_error("invalid PID", argv[i]);
+	opterr = 0;
+	optind = 0;	/* glibc: restart, permuting: POLICY may come anywhere */
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			if (*nr_params == MAX_PARAMS_ARGS)
+				return usage_error("too many --param options", NULL);
+			params[(*nr_params)++] = optarg;
+			break;
+		case 'i':
+			if (parse_pid(optarg, &pids[*nr_pids]))
+				return usage_error("invalid PID", optarg);
 			if (++*nr_pids == MAX_PARAMS_ARGS)
 				return usage_error("too many --pid options", NULL);
-			continue;
-		}
-		if (!strcmp(a, "--param") || !strcmp(a, "-p")) {
-			if (++i == argc)
+			break;
+		case 'a':
+		case 'c':
+			if (*rule)
+				return usage_error("only one of --all and --cgroup",
+						   argv[optind - 1]);
+			if (c == 'a') {
+				snprintf(rule, rule_len, "all");
+				break;
+			}
+			err = rule_line("cgroup", optarg, rule, rule_len);
+			if (err)
+				return err;
+			break;
+		case ':':
+			if (optopt == 'P')
 				return usage_error("--param needs NAME=VALUE", NULL);
-			a = argv[i];
-		} else if (!strncmp(a, "--param=", 8)) {
-			a += 8;
-		} else if (a[0] == '-') {
-			return usage_error("unknown option", a);
-		} else if (!*name) {
-			*name = a;
-			continue;
-		} else {
-			return usage_error("unexpected argument", a);
+			if (optopt == 'i')
+				return usage_error("--pid needs a PID", NULL);
+			return usage_error("--cgroup needs a PATH", NULL);
+		default:
+			return usage_error("unknown option", argv[optind - 1]);
 		}
-		if (*nr_params == MAX_PARAMS_ARGS)
-			return usage_error("too many --param options", NULL);
-		params[(*nr_params)++] = a;
 	}
+	if (optind < argc)
+		*name = argv[optind++];
+	if (optind < argc && strchr(argv[optind], '=') && argv[optind][0] != '/')
+		return usage_error("unexpected argument (a parameter is --param NAME=VALUE)",
+				   argv[optind]);
+	if (optind < argc)
+		return usage_error("unexpected argument", argv[optind]);
 	if (!*name)
 		return usage_error("missing POLICY", NULL);
 	return 0;
@@ -561,6 +661,8 @@ static int cmd_target(int argc, char **argv)
 			return error("this kernel has no tier_ext (CONFIG_TIER_EXT): "
 				     SYSFS_DIR " is missing");
 		read_sysfs("targets", buf, sizeof(buf));
+		if (json)
+			return json_print(targets_json(buf));
 		if (*buf)
 			printf("%s\n", buf);
 		return 0;
@@ -587,15 +689,14 @@ static int cmd_target(int argc, char **argv)
 	return 0;
 }
 
-static void print_vmstat(void)
+/* Call fn for every tier_ext_* counter of /proc/vmstat, without the prefix. */
+static void vmstat_visit(tier_stat_fn fn, void *ctx)
 {
 	char line[256];
 	FILE *f = fopen("/proc/vmstat", "r");
-	int n = 0;
 
 	if (!f)
 		return;
-	printf("counters:   ");
 	while (fgets(line, sizeof(line), f)) {
 		char name[128];
 		unsigned long long v;
@@ -603,35 +704,106 @@ static void print_vmstat(void)
 		if (strncmp(line, "tier_ext_", 9) ||
 		    sscanf(line, "%127s %llu", name, &v) != 2)
 			continue;
-		printf("%s%s=%llu", n++ ? " " : "", name + 9, v);
+		fn(ctx, name + 9, v);
 	}
-	printf("\n");
 	fclose(f);
 }
 
-static void print_pinned(const char *label, const char *pin,
-			 int (*print)(int fd, FILE *f))
+/* Text: " name=value" after the first; JSON: a member of the object. */
+struct kv_out {
+	struct json_object *obj;
+	int n;
+};
+
+static void kv_stat(void *ctx, const char *name, unsigned long long v)
 {
-	int fd = bpf_obj_get(pin);
+	struct kv_out *o = ctx;
+
+	if (o->obj)
+		json_object_object_add(o->obj, name, json_object_new_uint64(v));
+	else
+		printf("%s%s=%llu", o->n++ ? " " : "", name, v);
+}
+
+static void kv_param(void *ctx, const char *name, long long v)
+{
+	struct kv_out *o = ctx;
+
+	if (o->obj)
+		json_object_object_add(o->obj, name, json_object_new_int64(v));
+	else
+		printf("%s%s=%lld", o->n++ ? " " : "", name, v);
+}
+
+/* A pinned map of the policy: its parameters (.rodata) or its stats. */
+enum pinned { PINNED_PARAMS, PINNED_STATS };
+
+/* As a text line after @label, or as member @label of @root. */
+static void print_pinned(struct json_object *root, const char *label,
+			 enum pinned which)
+{
+	struct kv_out o = { 0 };
+	int fd = bpf_obj_get(which == PINNED_STATS ? PIN_STATS : PIN_RODATA);
+	int err;
 
 	if (fd < 0)
 		return;
-	printf("%-12s", label);
-	if (print(fd, stdout))
-		printf("(unreadable)");
-	printf("\n");
+	if (root)
+		o.obj = json_object_new_object();
+	else
+		printf("%-12s", label);
+	err = which == PINNED_STATS ? tier_stats_visit(fd, kv_stat, &o) :
+				      tier_params_visit(fd, kv_param, &o);
+	if (root) {
+		if (err) {
+			json_object_put(o.obj);
+			o.obj = NULL;
+		}
+		json_object_object_add(root, label, o.obj);
+	} else {
+		printf("%s\n", err ? "(unreadable)" : "");
+	}
 	close(fd);
 }
 
 static int cmd_status(int argc, char **argv)
 {
-	char buf[1200];
+	char buf[1200], kind[64];
+	struct json_object *root = NULL, *o;
+	struct kv_out counters = { 0 };
 
 	if (argc > 1)
 		return usage_error("unexpected argument", argv[1]);
 	if (access(SYSFS_DIR, F_OK))
 		return error("this kernel has no tier_ext (CONFIG_TIER_EXT): "
 			     SYSFS_DIR " is missing");
+	if (json) {
+		root = json_object_new_object();
+		read_sysfs("state", buf, sizeof(buf));
+		json_object_object_add(root, "state", json_object_new_string(buf));
+		read_sysfs("ops", buf, sizeof(buf));
+		json_object_object_add(root, "policy", *buf ? json_object_new_string(buf) : NULL);
+		read_sysfs("enable_seq", buf, sizeof(buf));
+		json_object_object_add(root, "enable_seq", json_object_new_int64(atoll(buf)));
+		read_sysfs("targets", buf, sizeof(buf));
+		json_object_object_add(root, "targets", targets_json(buf));
+		read_sysfs("target_rule", buf, sizeof(buf));
+		json_object_object_add(root, "rule", json_object_new_string(buf));
+		o = json_object_new_object();
+		read_sysfs("exit_kind", kind, sizeof(kind));
+		json_object_object_add(o, "kind", json_object_new_string(kind));
+		read_sysfs("exit_reason", buf, sizeof(buf));
+		json_object_object_add(o, "reason", json_object_new_string(buf));
+		json_object_object_add(root, "last_exit", o);
+		counters.obj = json_object_new_object();
+		vmstat_visit(kv_stat, &counters);
+		json_object_object_add(root, "counters", counters.obj);
+		if (geteuid() == 0) {
+			print_pinned(root, "params", PINNED_PARAMS);
+			print_pinned(root, "stats", PINNED_STATS);
+		}
+		return json_print(root);
+	}
 	read_sysfs("state", buf, sizeof(buf));
 	printf("state:      %s\n", buf);
 	read_sysfs("ops", buf, sizeof(buf));
@@ -649,10 +821,12 @@ static int cmd_status(int argc, char **argv)
 	printf("last_exit:  %s", buf);
 	read_sysfs("exit_reason", buf, sizeof(buf));
 	printf("%s%s\n", *buf ? " - " : "", buf);
-	print_vmstat();
+	printf("counters:   ");
+	vmstat_visit(kv_stat, &counters);
+	printf("\n");
 	if (geteuid() == 0) {
-		print_pinned("params:", PIN_RODATA, tier_params_print);
-		print_pinned("stats:", PIN_STATS, tier_stats_print);
+		print_pinned(NULL, "params:", PINNED_PARAMS);
+		print_pinned(NULL, "stats:", PINNED_STATS);
 	}
 	return 0;
 }
@@ -669,6 +843,7 @@ static int cmd_list(int argc, char **argv)
 	const char *dir = tier_policy_dir();
 	char path[4096], err[TIER_ERR_LEN];
 	struct dirent **ents;
+	struct json_object *arr = NULL;
 	struct tier_policy p;
 	int n, i, j, ret = 0;
 
@@ -678,11 +853,43 @@ static int cmd_list(int argc, char **argv)
 	if (n < 0)
 		return error("cannot read policy directory %s: %s", dir,
 			     strerror(errno));
+	if (json && n)
+		arr = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
 		free(ents[i]);
 		if (tier_policy_open(&p, path, err)) {
 			ret = error("%s", err);
+			continue;
+		}
+		if (arr) {
+			struct json_object *o = json_object_new_object(), *prms;
+
+			json_object_object_add(o, "name", json_object_new_string(p.name));
+			json_object_object_add(o, "description",
+					       json_object_new_string(p.desc ? p.desc : ""));
+			char *real = realpath(path, NULL);
+
+			json_object_object_add(o, "path", json_object_new_string(real ? real : path));
+			free(real);
+			prms = json_object_new_array();
+			for (j = 0; j < p.nr_params; j++) {
+				const struct tier_param *prm = &p.params[j];
+				struct json_object *po = json_object_new_object();
+
+				json_object_object_add(po, "name",
+						       json_object_new_string(prm->desc->name));
+				json_object_object_add(po, "default",
+						       json_object_new_int64(tier_param_value(prm)));
+				json_object_object_add(po, "min", json_object_new_int64(prm->desc->min));
+				json_object_object_add(po, "max", json_object_new_int64(prm->desc->max));
+				json_object_object_add(po, "description",
+						       json_object_new_string(prm->desc->desc));
+				json_object_array_add(prms, po);
+			}
+			json_object_object_add(o, "params", prms);
+			json_object_array_add(arr, o);
+			tier_policy_close(&p);
 			continue;
 		}
 		printf("%-10s %s\n", p.name, p.desc ? p.desc : "");
@@ -700,46 +907,90 @@ static int cmd_list(int argc, char **argv)
 	free(ents);
 	if (!n)
 		return error("no policies in %s", dir);
+	if (arr)
+		json_print(arr);
 	return ret;
+}
+
+static int cmd_load_new(int argc, char **argv)
+{
+	return cmd_load(argc, argv, false);
+}
+
+static int cmd_swap(int argc, char **argv)
+{
+	return cmd_load(argc, argv, true);
+}
+
+static const struct command commands[] = {
+	{ "load", cmd_load_new, help_load },
+	{ "swap", cmd_swap, help_swap },
+	{ "unload", cmd_unload, help_unload },
+	{ "target", cmd_target, help_target },
+	{ "status", cmd_status, help_status },
+	{ "list", cmd_list, help_list },
+};
+
+/* -j, -p or -v (bpftool's), before or after the command: set it. */
+static bool global_option(const char *a)
+{
+	if (!strcmp(a, "-j") || !strcmp(a, "--json"))
+		json = true;
+	else if (!strcmp(a, "-p") || !strcmp(a, "--pretty"))
+		json = pretty = true;
+	else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+		verbose = true;
+	else
+		return false;
+	return true;
+}
+
+static bool is_help(const char *a)
+{
+	return !strcmp(a, "-h") || !strcmp(a, "--help");
 }
 
 int main(int argc, char **argv)
 {
-	const char *cmd;
+	const struct command *c;
+	size_t i;
+	int j, n;
 
-	while (argc > 1 && argv[1][0] == '-') {
-		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
-			verbose = true;
-		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	for (; argc > 1 && argv[1][0] == '-'; argc--, argv++) {
+		if (is_help(argv[1])) {
 			fputs(usage_text, stdout);
 			return 0;
-		} else {
-			return usage_error("unknown option", argv[1]);
 		}
-		argc--;
-		argv++;
+		if (!global_option(argv[1]))
+			return usage_error("unknown option", argv[1]);
 	}
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
 	libbpf_set_print(libbpf_print);
-	cmd = argv[1];
-	argc--;
-	argv++;
-	if (!strcmp(cmd, "load"))
-		return cmd_load(argc, argv, false);
-	if (!strcmp(cmd, "swap"))
-		return cmd_load(argc, argv, true);
-	if (!strcmp(cmd, "unload"))
-		return cmd_unload(argc, argv);
-	if (!strcmp(cmd, "status"))
-		return cmd_status(argc, argv);
-	if (!strcmp(cmd, "target"))
-		return cmd_target(argc, argv);
-	if (!strcmp(cmd, "list"))
-		return cmd_list(argc, argv);
-	if (!strcmp(cmd, "help"))
+	if (!strcmp(argv[1], "help"))
 		return fputs(usage_text, stdout), 0;
-	return usage_error("unknown command", cmd);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		c = &commands[i];
+		if (strcmp(argv[1], c->name))
+			continue;
+		/* the command's own arguments, without the global options */
+		for (j = n = 2; j < argc; j++) {
+			if (!strcmp(argv[j], "--")) {
+				while (j < argc)
+					argv[n++] = argv[j++];
+				break;
+			}
+			if (is_help(argv[j])) {
+				fputs(c->help, stdout);
+				return 0;
+			}
+			if (!global_option(argv[j]))
+				argv[n++] = argv[j];
+		}
+		argv[n] = NULL;
+		return c->fn(n - 1, argv + 1);
+	}
+	return usage_error("unknown command", argv[1]);
 }

@@ -11,7 +11,7 @@ start=$(date +%s)
 
 echo "# host: tierctl argument handling, tierhost JSON/QMP/usage (no VM needed)"
 TIERHOST=$top/build/bin/tierhost "$top/selftests/run_tests.sh" "$vm/host.counts" \
-	"$st/tierctl_test:-t usage_errors -t usage_bad_policy_and_params -t usage_list_policies -t no_tier_ext_kernel" \
+	"$st/tierctl_test:-t usage_errors -t usage_bad_policy_and_params -t usage_help_and_json -t usage_list_policies -t no_tier_ext_kernel" \
 	"$st/tierhost_test"
 
 echo "# VM: booting the tier_ext kernel (fast node 256 MiB with the CPUs, slow node 1280 MiB)"

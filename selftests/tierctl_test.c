@@ -9,6 +9,8 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 
+#include <json-c/json.h>
+
 #include "kselftest_harness.h"
 #include "tier_test.h"
 
@@ -111,10 +113,62 @@ TEST(usage_bad_policy_and_params)
 	EXPECT_ONE_LINE(out, "tierctl: parameter 'min_weight': 'abc' is not an integer");
 	EXPECT_EQ(1, tierctl(out, "load", "count", "--param", "min_weight="));
 	EXPECT_ONE_LINE(out, "tierctl: parameter 'min_weight': '' is not an integer");
-	EXPECT_EQ(1, tierctl(out, "load", "count", "-p", "min_weight=1000001"));
+	EXPECT_EQ(1, tierctl(out, "load", "count", "--param", "min_weight=1000001"));
 	EXPECT_ONE_LINE(out, "tierctl: parameter 'min_weight' must be in [0, 1000000], got 1000001");
 	EXPECT_EQ(1, tierctl(out, "swap", "count", "--param=min_weight=-1"));
 	EXPECT_ONE_LINE(out, "tierctl: parameter 'min_weight' must be in [0, 1000000], got -1");
+}
+
+/* Per-command help, global options anywhere, as bpftool; JSON from list. */
+TEST(usage_help_and_json)
+{
+	static const char *const cmds[] = { "load", "swap", "unload", "target", "status", "list" };
+	struct json_object *arr, *pol, *v, *prm;
+	char out[OUT_LEN], want[64];
+	size_t i;
+	bool found = false;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		EXPECT_EQ(0, tierctl(out, cmds[i], "--help"));
+		snprintf(want, sizeof(want), "Usage: tierctl %s", cmds[i]);
+		EXPECT_TRUE(strstr(out, want) == out) {
+			TH_LOG("%s --help: %s", cmds[i], out);
+		}
+	}
+	EXPECT_EQ(0, tierctl(out, "load", "static", "-h"));
+	EXPECT_NE(NULL, strstr(out, "--param NAME=VALUE"));
+	/* -p is bpftool's --pretty; a parameter needs --param */
+	EXPECT_EQ(2, tierctl(out, "load", "count", "-p", "min_weight=1"));
+	EXPECT_ONE_LINE(out, "tierctl: unexpected argument (a parameter is --param NAME=VALUE): "
+			"min_weight=1");
+
+	ASSERT_EQ(0, tierctl(out, "list", "-j"));
+	arr = json_tokener_parse(out);
+	ASSERT_NE(NULL, arr) {
+		TH_LOG("not JSON: %s", out);
+	}
+	ASSERT_TRUE(json_object_is_type(arr, json_type_array));
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		pol = json_object_array_get_idx(arr, i);
+		if (!json_object_object_get_ex(pol, "name", &v) ||
+		    strcmp(json_object_get_string(v), "count"))
+			continue;
+		found = true;
+		ASSERT_TRUE(json_object_object_get_ex(pol, "params", &v));
+		prm = json_object_array_get_idx(v, 0);
+		ASSERT_NE(NULL, prm);
+		EXPECT_TRUE(json_object_object_get_ex(prm, "name", &v));
+		EXPECT_STREQ("min_weight", json_object_get_string(v));
+		EXPECT_TRUE(json_object_object_get_ex(prm, "max", &v));
+		EXPECT_EQ(1000000, json_object_get_int64(v));
+	}
+	EXPECT_TRUE(found);
+	json_object_put(arr);
+	/* -p before the command: the same, indented */
+	ASSERT_EQ(0, tierctl(out, "-p", "list"));
+	EXPECT_TRUE(strstr(out, "[\n  {") == out) {
+		TH_LOG("%s", out);
+	}
 }
 
 TEST(usage_list_policies)
@@ -189,6 +243,33 @@ TEST_F(cli, load_status_swap_unload)
 		  "stats:      samples=1 ignored=1 weight=7 fast=1 slow=0 unknown_node=0\n")) {
 		TH_LOG("%s", self->out);
 	}
+
+	/* the same as one JSON object */
+	ASSERT_EQ(0, tierctl(self->out, "status", "--json"));
+	do {
+		struct json_object *st = json_tokener_parse(self->out), *o, *v;
+
+		ASSERT_NE(NULL, st) {
+			TH_LOG("not JSON: %s", self->out);
+		}
+		EXPECT_TRUE(json_object_object_get_ex(st, "policy", &v));
+		EXPECT_STREQ("count", json_object_get_string(v));
+		EXPECT_TRUE(json_object_object_get_ex(st, "state", &v));
+		EXPECT_STREQ("enabled", json_object_get_string(v));
+		EXPECT_TRUE(json_object_object_get_ex(st, "last_exit", &o));
+		EXPECT_TRUE(json_object_object_get_ex(o, "kind", &v));
+		EXPECT_STREQ("swap", json_object_get_string(v));
+		EXPECT_TRUE(json_object_object_get_ex(st, "params", &o));
+		EXPECT_TRUE(json_object_object_get_ex(o, "min_weight", &v));
+		EXPECT_EQ(5, json_object_get_int64(v));
+		EXPECT_TRUE(json_object_object_get_ex(st, "stats", &o));
+		EXPECT_TRUE(json_object_object_get_ex(o, "weight", &v));
+		EXPECT_EQ(7, json_object_get_int64(v));
+		EXPECT_TRUE(json_object_object_get_ex(st, "counters", &o));
+		EXPECT_TRUE(json_object_object_get_ex(o, "samples", &v));
+		EXPECT_LE(3, json_object_get_int64(v));
+		json_object_put(st);
+	} while (0);
 
 	ASSERT_EQ(0, tierctl(self->out, "swap", "static"));
 	EXPECT_STREQ("static", tier_sysfs("ops"));
