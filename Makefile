@@ -23,7 +23,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
 
-.PHONY: all deps kernel qemu host-tools vmm-initrd bpf loader selftests check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
+.PHONY: all deps kernel qemu host-tools vmm-initrd bpf loader selftests install check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
 
 all: bpf loader selftests host-tools
 
@@ -53,6 +53,24 @@ loader: deps
 
 selftests: bpf loader
 	@$(MAKE) --no-print-directory $(TEST_PROGS)
+
+# tierctl, tierhost, the policies (where tierctl looks: ../lib/tier_ext/
+# policies from its binary), the BPF headers for writing policies, the man
+# page and bash completion. PREFIX and DESTDIR as usual; builds nothing.
+PREFIX		?= /usr/local
+INSTALL		?= install
+install:
+	@for f in $(BUILD)/bin/tierctl $(BUILD)/bin/tierhost $(POLICY_OBJS); do \
+		[ -e $$f ] || { echo "install: $$f is missing (run: make all)" >&2; exit 1; }; done
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/tier_ext/policies \
+		$(DESTDIR)$(PREFIX)/include/tier_ext $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(INSTALL) -m 755 $(BUILD)/bin/tierctl $(BUILD)/bin/tierhost $(DESTDIR)$(PREFIX)/bin/
+	$(INSTALL) -m 644 $(POLICY_OBJS) $(DESTDIR)$(PREFIX)/lib/tier_ext/policies/
+	$(INSTALL) -m 644 $(BPF_HEADERS) $(DESTDIR)$(PREFIX)/include/tier_ext/
+	$(INSTALL) -m 644 loader/tierctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(INSTALL) -m 644 loader/tierctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tierctl
 
 # Boot the tiered VM, run the hot-set workload under static, swap demeter in.
 demo: bpf loader

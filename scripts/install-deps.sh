@@ -7,6 +7,7 @@ set -euo pipefail
 
 pkgs_common=(build-essential flex bison bc cpio rsync xz-utils kmod libelf-dev libssl-dev
 	     zlib1g-dev pkg-config dwarves ccache clang llvm libnuma-dev libjson-c-dev numactl python3 python3-ply
+	     man-db bash-completion
 	     libglib2.0-dev linux-source-6.12 stress-ng
 	     dpkg-dev ninja-build libpixman-1-dev libfdt-dev python3-venv)
 # meson >= 1.5 builds QEMU 10.0 (make qemu)

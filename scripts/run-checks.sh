@@ -55,6 +55,8 @@ counted() {
 		tf=$((tf + 1))
 	fi
 }
+echo "# install: make install into a temporary DESTDIR"
+counted "$top/selftests/install.sh" "$vm/install.counts"
 echo "# testbed: the tier_access TCG plugin against a known placement"
 counted "$top/bench/testbed/validate.sh" "$vm/testbed.counts"
 echo "# testbed: virtual time (icount and the tier_access model)"

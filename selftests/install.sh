@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make install into a temporary DESTDIR: the installed tierctl finds the
+# installed policies, the man page renders cleanly, bash completion loads.
+#   install.sh COUNTS-FILE     writes "PASS FAIL SKIP" to COUNTS-FILE
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+counts=${1:-/dev/null}
+n=0 pass=0 fail=0
+check() { # check DESCRIPTION CMD...
+	local what=$1; shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n - install: $what"; pass=$((pass + 1))
+	else echo "not ok $n - install: $what"; fail=$((fail + 1)); fi
+}
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"; echo "$pass $fail 0" > "$counts"' EXIT
+out=$dest/make.out
+installs() { make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr > "$out" 2>&1 || { sed 's/^/# /' "$out"; return 1; }; }
+check "make install DESTDIR=... PREFIX=/usr" installs
+bin=$dest/usr/bin/tierctl
+lists() { # the installed tierctl lists demeter from the installed directory
+	local json
+	json=$(env -u TIER_POLICY_DIR "$bin" list -j) || return 1
+	python3 -c 'import json, sys
+pols = {p["name"]: p["path"] for p in json.loads(sys.argv[1])}
+sys.exit(0 if pols.get("demeter", "").startswith(sys.argv[2] + "/usr/lib/tier_ext/policies/") else 1)' "$json" "$dest"
+}
+check "the installed tierctl finds the installed policies" lists
+check "the BPF headers are installed" test -r "$dest/usr/include/tier_ext/common.bpf.h"
+man_ok() { local w; w=$(MANWIDTH=80 man --warnings -l "$dest/usr/share/man/man8/tierctl.8" 2>&1 >/dev/null); [ -z "$w" ] || { echo "# $w"; return 1; }; }
+check "tierctl(8) renders without warnings" man_ok
+compl() {
+	bash -c '. /usr/share/bash-completion/bash_completion && . "$1" && complete -p tierctl' _ \
+		"$dest/usr/share/bash-completion/completions/tierctl" | grep -q -- '-F _tierctl tierctl'
+}
+check "bash completion registers _tierctl" compl
