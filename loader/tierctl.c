@@ -10,7 +10,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
+#include <mntent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,6 +261,47 @@ static int rule_line(const char *kind, const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* nftw() has no context argument: the cgroup searched for, and its path. */
+static unsigned long long cg_want;
+static char cg_path[PATH_MAX];
+
+static int cg_visit(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw __attribute__((unused)))
+{
+	if (type != FTW_D || st->st_ino != cg_want)
+		return 0;
+	snprintf(cg_path, sizeof(cg_path), "%s", path);
+	return 1;
+}
+
+/*
+ * The target rule as a user reads it: the kernel names a cgroup by its id
+ * (the inode number of its cgroup2 directory); show the directory in the
+ * mounted cgroup2 hierarchies, or the id if none has it.
+ */
+static void rule_show(const char *rule, char *out, size_t len)
+{
+	struct mntent *m;
+	FILE *f;
+
+	if (sscanf(rule, "cgroup %llu", &cg_want) != 1) {
+		snprintf(out, len, "%s", rule);
+		return;
+	}
+	cg_path[0] = '\0';
+	f = setmntent("/proc/self/mounts", "r");
+	while (f && !*cg_path && (m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup2"))
+			nftw(m->mnt_dir, cg_visit, 16, FTW_PHYS | FTW_MOUNT);
+	if (f)
+		endmntent(f);
+	if (*cg_path)
+		snprintf(out, len, "cgroup %s", cg_path);
+	else
+		snprintf(out, len, "cgroup id %llu (not in a mounted cgroup2 hierarchy)",
+			 cg_want);
+}
+
 static int write_rule(const char *line)
 {
 	int fd = open(SYSFS_DIR "/target_rule", O_WRONLY | O_CLOEXEC);
@@ -388,7 +431,7 @@ static int parse_policy_args(int argc, char **argv, const char **name,
 		case 'c':
 			if (*rule)
 				return usage_error("only one of --all and --cgroup",
-						   argv[optind - 1]);
+						   c == 'a' ? "--all" : "--cgroup");
 			if (c == 'a') {
 				snprintf(rule, rule_len, "all");
 				break;
@@ -641,7 +684,10 @@ static int cmd_target(int argc, char **argv)
 			return error("this kernel has no tier_ext (CONFIG_TIER_EXT): "
 				     SYSFS_DIR " is missing");
 		if (argc == 2) {
-			read_sysfs("target_rule", buf, sizeof(buf));
+			char rule[64];
+
+			read_sysfs("target_rule", rule, sizeof(rule));
+			rule_show(rule, buf, sizeof(buf));
 			printf("%s\n", buf);
 			return 0;
 		}
@@ -787,7 +833,8 @@ static int cmd_status(int argc, char **argv)
 		json_object_object_add(root, "enable_seq", json_object_new_int64(atoll(buf)));
 		read_sysfs("targets", buf, sizeof(buf));
 		json_object_object_add(root, "targets", targets_json(buf));
-		read_sysfs("target_rule", buf, sizeof(buf));
+		read_sysfs("target_rule", kind, sizeof(kind));
+		rule_show(kind, buf, sizeof(buf));
 		json_object_object_add(root, "rule", json_object_new_string(buf));
 		o = json_object_new_object();
 		read_sysfs("exit_kind", kind, sizeof(kind));
@@ -815,7 +862,8 @@ static int cmd_status(int argc, char **argv)
 		if (*c == '\n')
 			*c = ' ';
 	printf("targets:    %s\n", *buf ? buf : "-");
-	read_sysfs("target_rule", buf, sizeof(buf));
+	read_sysfs("target_rule", kind, sizeof(kind));
+	rule_show(kind, buf, sizeof(buf));
 	printf("rule:       %s\n", *buf ? buf : "-");
 	read_sysfs("exit_kind", buf, sizeof(buf));
 	printf("last_exit:  %s", buf);

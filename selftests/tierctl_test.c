@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <json-c/json.h>
@@ -472,6 +473,32 @@ TEST_F(cli, target_rules)
 	ASSERT_EQ(0, tierctl(self->out, "target", "rule", "none"));
 	EXPECT_STREQ("", tier_sysfs("targets"));
 	ASSERT_EQ(0, tierctl(self->out, "unload"));
+
+	/* a cgroup rule reads back as its directory, not the kernel's id */
+	do {
+		const char *root = "/sys/fs/cgroup";
+		char dir[128], want[200];
+
+		if (access("/sys/fs/cgroup/cgroup.procs", F_OK)) {
+			root = "/tmp/tierctl_cgroup2";
+			mkdir(root, 0755);
+			if (mount("none", root, "cgroup2", 0, NULL))
+				break;	/* no cgroup2 here: the rest was checked */
+		}
+		snprintf(dir, sizeof(dir), "%s/tierctl_test", root);
+		ASSERT_EQ(0, mkdir(dir, 0755) && errno != EEXIST ? -1 : 0);
+		ASSERT_EQ(0, tierctl(self->out, "target", "rule", "cgroup", dir));
+		ASSERT_EQ(0, tierctl(self->out, "target", "rule"));
+		snprintf(want, sizeof(want), "cgroup %s\n", dir);
+		EXPECT_STREQ(want, self->out);
+		ASSERT_EQ(0, tierctl(self->out, "status"));
+		snprintf(want, sizeof(want), "rule:       cgroup %s\n", dir);
+		EXPECT_NE(NULL, strstr(self->out, want)) {
+			TH_LOG("%s", self->out);
+		}
+		ASSERT_EQ(0, tierctl(self->out, "target", "rule", "none"));
+		rmdir(dir);
+	} while (0);
 }
 
 TEST_F(cli, refuses_numa_balancing_tiering_mode)
