@@ -56,7 +56,8 @@ selftests: bpf loader
 
 # tierctl, tierhost, the policies (where tierctl looks: ../lib/tier_ext/
 # policies from its binary), the BPF headers for writing policies, the man
-# page and bash completion. PREFIX and DESTDIR as usual; builds nothing.
+# page, bash completion, systemd units and their /etc/default examples.
+# PREFIX and DESTDIR as usual; builds nothing.
 PREFIX		?= /usr/local
 INSTALL		?= install
 install:
@@ -71,6 +72,11 @@ install:
 	$(INSTALL) -m 644 loader/tierctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	$(INSTALL) -m 644 loader/tierctl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tierctl
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/tier_ext
+	for u in tier-ext tierhost; do \
+		sed 's|@BINDIR@|$(PREFIX)/bin|g' loader/systemd/$$u.service.in > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service && \
+		$(INSTALL) -m 644 loader/systemd/$$u.default $(DESTDIR)$(PREFIX)/share/tier_ext/$$u.default || exit 1; \
+	done
 
 # Boot the tiered VM, run the hot-set workload under static, swap demeter in.
 demo: bpf loader

@@ -6,7 +6,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 counts=${1:-/dev/null}
-n=0 pass=0 fail=0
+n=0 pass=0 fail=0 skip=0
 check() { # check DESCRIPTION CMD...
 	local what=$1; shift
 	n=$((n + 1))
@@ -14,7 +14,7 @@ check() { # check DESCRIPTION CMD...
 	else echo "not ok $n - install: $what"; fail=$((fail + 1)); fi
 }
 dest=$(mktemp -d)
-trap 'rm -rf "$dest"; echo "$pass $fail 0" > "$counts"' EXIT
+trap 'rm -rf "$dest"; echo "$pass $fail $skip" > "$counts"' EXIT
 out=$dest/make.out
 installs() { make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr > "$out" 2>&1 || { sed 's/^/# /' "$out"; return 1; }; }
 check "make install DESTDIR=... PREFIX=/usr" installs
@@ -35,3 +35,18 @@ compl() {
 		"$dest/usr/share/bash-completion/completions/tierctl" | grep -q -- '-F _tierctl tierctl'
 }
 check "bash completion registers _tierctl" compl
+# the units name the installed binaries: install once more without
+# DESTDIR, into the temporary directory, so that systemd finds them
+units() {
+	local pre=$dest/prefix w
+	make -s -C "$top" install PREFIX="$pre" > "$out" 2>&1 || { sed 's/^/# /' "$out"; return 1; }
+	w=$(systemd-analyze verify --man=no "$pre"/lib/systemd/system/tier-ext.service \
+		"$pre"/lib/systemd/system/tierhost.service 2>&1 | grep -v 'Unit is bound to inactive')
+	[ -z "$w" ] || { echo "$w" | sed 's/^/# /'; return 1; }
+	grep -q "^ExecStart=$pre/bin/tierctl load \${TIER_POLICY} \$TIER_ARGS$" "$pre"/lib/systemd/system/tier-ext.service
+}
+if command -v systemd-analyze > /dev/null; then
+	check "systemd units verify and start the installed binaries" units
+else
+	n=$((n + 1)) skip=$((skip + 1)); echo "ok $n - install: systemd units # SKIP no systemd-analyze"
+fi
