@@ -85,7 +85,7 @@ static const char help_load[] =
 "Usage: tierctl load POLICY [--param NAME=VALUE]... [--pid PID]... [--cgroup PATH | --all]\n"
 "\n"
 "Attach POLICY (a name from 'tierctl list' or a path to a .bpf.o file),\n"
-"pin it under " "/sys/fs/bpf/tier_ext" " and add the targets; nothing is left\n"
+"pin it under " PIN_DIR " and add the targets; nothing is left\n"
 "changed if any step fails. Fails if a policy is attached ('tierctl swap').\n"
 "\n" POLICY_OPTS_HELP;
 
@@ -814,8 +814,9 @@ static void print_pinned(struct json_object *root, const char *label,
 
 static int cmd_status(int argc, char **argv)
 {
-	char buf[1200], kind[64];
-	struct json_object *root = NULL, *o;
+	char state[64], ops[160], seq[32], targets[1200], raw_rule[64];
+	char rule[PATH_MAX + 64], kind[64], reason[1200];
+	struct json_object *root, *o;
 	struct kv_out counters = { 0 };
 
 	if (argc > 1)
@@ -823,24 +824,25 @@ static int cmd_status(int argc, char **argv)
 	if (access(SYSFS_DIR, F_OK))
 		return error("this kernel has no tier_ext (CONFIG_TIER_EXT): "
 			     SYSFS_DIR " is missing");
+	read_sysfs("state", state, sizeof(state));
+	read_sysfs("ops", ops, sizeof(ops));
+	read_sysfs("enable_seq", seq, sizeof(seq));
+	read_sysfs("targets", targets, sizeof(targets));
+	read_sysfs("target_rule", raw_rule, sizeof(raw_rule));
+	rule_show(raw_rule, rule, sizeof(rule));
+	read_sysfs("exit_kind", kind, sizeof(kind));
+	read_sysfs("exit_reason", reason, sizeof(reason));
+
 	if (json) {
 		root = json_object_new_object();
-		read_sysfs("state", buf, sizeof(buf));
-		json_object_object_add(root, "state", json_object_new_string(buf));
-		read_sysfs("ops", buf, sizeof(buf));
-		json_object_object_add(root, "policy", *buf ? json_object_new_string(buf) : NULL);
-		read_sysfs("enable_seq", buf, sizeof(buf));
-		json_object_object_add(root, "enable_seq", json_object_new_int64(atoll(buf)));
-		read_sysfs("targets", buf, sizeof(buf));
-		json_object_object_add(root, "targets", targets_json(buf));
-		read_sysfs("target_rule", kind, sizeof(kind));
-		rule_show(kind, buf, sizeof(buf));
-		json_object_object_add(root, "rule", json_object_new_string(buf));
+		json_object_object_add(root, "state", json_object_new_string(state));
+		json_object_object_add(root, "policy", *ops ? json_object_new_string(ops) : NULL);
+		json_object_object_add(root, "enable_seq", json_object_new_int64(atoll(seq)));
+		json_object_object_add(root, "targets", targets_json(targets));
+		json_object_object_add(root, "rule", json_object_new_string(rule));
 		o = json_object_new_object();
-		read_sysfs("exit_kind", kind, sizeof(kind));
 		json_object_object_add(o, "kind", json_object_new_string(kind));
-		read_sysfs("exit_reason", buf, sizeof(buf));
-		json_object_object_add(o, "reason", json_object_new_string(buf));
+		json_object_object_add(o, "reason", json_object_new_string(reason));
 		json_object_object_add(root, "last_exit", o);
 		counters.obj = json_object_new_object();
 		vmstat_visit(kv_stat, &counters);
@@ -851,24 +853,15 @@ static int cmd_status(int argc, char **argv)
 		}
 		return json_print(root);
 	}
-	read_sysfs("state", buf, sizeof(buf));
-	printf("state:      %s\n", buf);
-	read_sysfs("ops", buf, sizeof(buf));
-	printf("policy:     %s\n", *buf ? buf : "-");
-	read_sysfs("enable_seq", buf, sizeof(buf));
-	printf("enable_seq: %s\n", buf);
-	read_sysfs("targets", buf, sizeof(buf));
-	for (char *c = buf; *c; c++)
+	for (char *c = targets; *c; c++)
 		if (*c == '\n')
 			*c = ' ';
-	printf("targets:    %s\n", *buf ? buf : "-");
-	read_sysfs("target_rule", kind, sizeof(kind));
-	rule_show(kind, buf, sizeof(buf));
-	printf("rule:       %s\n", *buf ? buf : "-");
-	read_sysfs("exit_kind", buf, sizeof(buf));
-	printf("last_exit:  %s", buf);
-	read_sysfs("exit_reason", buf, sizeof(buf));
-	printf("%s%s\n", *buf ? " - " : "", buf);
+	printf("state:      %s\n", state);
+	printf("policy:     %s\n", *ops ? ops : "-");
+	printf("enable_seq: %s\n", seq);
+	printf("targets:    %s\n", *targets ? targets : "-");
+	printf("rule:       %s\n", *rule ? rule : "-");
+	printf("last_exit:  %s%s%s\n", kind, *reason ? " - " : "", reason);
 	printf("counters:   ");
 	vmstat_visit(kv_stat, &counters);
 	printf("\n");
@@ -912,12 +905,11 @@ static int cmd_list(int argc, char **argv)
 		}
 		if (arr) {
 			struct json_object *o = json_object_new_object(), *prms;
+			char *real = realpath(path, NULL);
 
 			json_object_object_add(o, "name", json_object_new_string(p.name));
 			json_object_object_add(o, "description",
 					       json_object_new_string(p.desc ? p.desc : ""));
-			char *real = realpath(path, NULL);
-
 			json_object_object_add(o, "path", json_object_new_string(real ? real : path));
 			free(real);
 			prms = json_object_new_array();

@@ -628,17 +628,6 @@ static char *shared_region(size_t skew)
 	return p;
 }
 
-/* move_pages(2) status of each of the 1024 pages at @p */
-static void page_status(char *p, int *status)
-{
-	void *pages[1024];
-
-	for (size_t i = 0; i < 1024; i++)
-		pages[i] = p + i * PAGE;
-	if (move_pages(0, 1024, pages, NULL, status, 0))
-		memset(status, 0xff, 1024 * sizeof(*status));
-}
-
 /*
  * Issue 20 (after a numactl report on move_pages(2) status for shared
  * memory): MAP_SHARED anonymous regions of 1024 pages on node 1, pages
@@ -691,7 +680,7 @@ TEST_F(mm, shared_memory_moves_as_move_pages_does)
 	EXPECT_EQ(fail0 + 256, tier_vmstat("tier_ext_migrate_fail_isolate"));
 	EXPECT_EQ(full0, tier_vmstat("tier_ext_migrate_batch_full"));
 	EXPECT_EQ(mig0, tier_vmstat("tier_ext_migrate_fail_migrate"));
-	page_status(p, st);
+	tier_page_status(p, 1024, st);
 	for (i = 0; i < 1024; i++) {
 		want = i < 512 ? 0 : i < 768 ? 1 : -ENOENT;
 		if (st[i] != want || (i < 768 && p[i * PAGE] != (char)i)) {
@@ -711,8 +700,8 @@ TEST_F(mm, shared_memory_moves_as_move_pages_does)
 		nodes[i] = 0;
 	}
 	ASSERT_LE(0, move_pages(0, 1024, pages, nodes, ref, MPOL_MF_MOVE));
-	page_status(q, st);
-	page_status(r, ref);
+	tier_page_status(q, 1024, st);
+	tier_page_status(r, 1024, ref);
 	for (i = 0, bad = 0; i < 1024; i++) {
 		if (st[i] != ref[i] || (i < 768 && q[i * PAGE] != (char)i)) {
 			TH_LOG("skewed page %zu: ours on %d, move_pages(2)'s on %d", i, st[i], ref[i]);

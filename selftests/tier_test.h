@@ -250,21 +250,35 @@ static inline char *tier_alloc_on(size_t len, int nid)
 	return p;
 }
 
+/*
+ * move_pages(2)'s status of each of the @n pages at @p: the node, or a
+ * negative errno (-ENOENT: not populated). -1 for all if the call fails.
+ */
+static inline void tier_page_status(char *p, size_t n, int *status)
+{
+	void **pages = calloc(n, sizeof(*pages));
+	size_t i;
+
+	for (i = 0; pages && i < n; i++)
+		pages[i] = p + i * TIER_PAGE;
+	if (!pages || move_pages(0, n, pages, NULL, status, 0))
+		memset(status, 0xff, n * sizeof(*status));
+	free(pages);
+}
+
 /* How many of the pages of [p, p+len) are on each node (move_pages). */
 static inline void tier_where(char *p, size_t len, long count[2])
 {
 	size_t n = len / TIER_PAGE, i;
-	void **pages = calloc(n, sizeof(*pages));
 	int *status = calloc(n, sizeof(*status));
 
 	count[0] = count[1] = 0;
+	if (!status)
+		return;
+	tier_page_status(p, n, status);
 	for (i = 0; i < n; i++)
-		pages[i] = p + i * TIER_PAGE;
-	if (!move_pages(0, n, pages, NULL, status, 0))
-		for (i = 0; i < n; i++)
-			if (status[i] == 0 || status[i] == 1)
-				count[status[i]]++;
-	free(pages);
+		if (status[i] == 0 || status[i] == 1)
+			count[status[i]]++;
 	free(status);
 }
 
