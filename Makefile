@@ -41,9 +41,9 @@ qemu: deps
 # Host tools: tierhost resizes the tiers of running VMs over QMP.
 host-tools: $(BUILD)/bin/tierhost
 
-$(BUILD)/bin/tierhost: host/tierhost.c host/qmp.c host/qmp.h host/json.c host/json.h host/plan.c host/plan.h
+$(BUILD)/bin/tierhost: host/tierhost.c host/qmp.c host/qmp.h host/plan.c host/plan.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(CFLAGS) -o $@ host/tierhost.c host/qmp.c host/json.c host/plan.c
+	$(CC) -std=c11 $(CFLAGS) -o $@ host/tierhost.c host/qmp.c host/plan.c -ljson-c
 
 bpf: kernel
 	@$(MAKE) --no-print-directory $(POLICY_OBJS) $(TEST_BPF_OBJS)
@@ -134,10 +134,10 @@ $(BUILD)/selftests/%: selftests/%.c selftests/tier_test.h bench/workloads/hotset
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-clobbered -I$(KSFT_DIR) -Iselftests -Ibench/workloads -o $@ $< loader/policy.c $(LIBS) -lpthread -lnuma -ljson-c
 
-# tierhost's JSON reader, QMP client and CLI, on the host.
-$(BUILD)/selftests/tierhost_test: selftests/tierhost_test.c host/json.c host/json.h host/qmp.c host/qmp.h host/plan.c host/plan.h
+# tierhost's QMP client and CLI, on the host, against a fake QMP server.
+$(BUILD)/selftests/tierhost_test: selftests/tierhost_test.c host/qmp.c host/qmp.h host/plan.c host/plan.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Ihost -o $@ $< host/json.c host/qmp.c host/plan.c -lpthread
+	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Ihost -o $@ $< host/qmp.c host/plan.c -lpthread -ljson-c
 
 # The migration test's guest: an initrd whose init prints each node's MemTotal.
 vmm-initrd: $(BUILD)/vmm/initrd.cpio.gz

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A minimal synchronous QMP client over a unix socket. */
+/*
+ * A minimal synchronous QMP client over a UNIX or TCP socket. QMP sends
+ * one JSON object per line (qmp-spec.rst, "Protocol Specification"); json-c
+ * parses them.
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +25,7 @@ struct qmp {
 	char *buf;		/* received, not yet parsed */
 	size_t len, cap;
 	unsigned long id;
-	struct json *events[QMP_MAX_EVENTS];
+	struct json_object *events[QMP_MAX_EVENTS];
 	unsigned int nr_events;
 };
 
@@ -31,8 +37,57 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+struct json_object *qmp_get(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v;
+}
+
+bool qmp_get_u64(struct json_object *obj, const char *key, uint64_t *v)
+{
+	struct json_object *j = qmp_get(obj, key);
+
+	/* json-c keeps integers above INT64_MAX as uint64: get_int64 saturates */
+	if (!json_object_is_type(j, json_type_int) || json_object_get_int64(j) < 0)
+		return false;
+	*v = json_object_get_uint64(j);
+	return true;
+}
+
+bool qmp_get_i64(struct json_object *obj, const char *key, int64_t *v)
+{
+	struct json_object *j = qmp_get(obj, key);
+
+	if (!json_object_is_type(j, json_type_int))
+		return false;
+	*v = json_object_get_int64(j);
+	return !(*v == INT64_MAX && json_object_get_uint64(j) > INT64_MAX);
+}
+
+bool qmp_get_bool(struct json_object *obj, const char *key, bool *v)
+{
+	struct json_object *j = qmp_get(obj, key);
+
+	if (!json_object_is_type(j, json_type_boolean))
+		return false;
+	*v = json_object_get_boolean(j);
+	return true;
+}
+
+const char *qmp_get_str(struct json_object *obj, const char *key)
+{
+	struct json_object *j = qmp_get(obj, key);
+
+	return json_object_is_type(j, json_type_string) ? json_object_get_string(j) : NULL;
+}
+
 /* Next message (one JSON object per line), waiting until @deadline. */
-static struct json *read_msg(struct qmp *q, long long deadline, char *err, size_t errlen)
+static struct json_object *read_msg(struct qmp *q, long long deadline, char *err,
+				    size_t errlen)
 {
 	for (;;) {
 		char *nl = q->len ? memchr(q->buf, '\n', q->len) : NULL;
@@ -41,14 +96,19 @@ static struct json *read_msg(struct qmp *q, long long deadline, char *err, size_
 		ssize_t n;
 
 		if (nl) {
-			struct json *j;
+			enum json_tokener_error jerr;
+			struct json_object *j;
 
 			*nl = 0;
-			j = json_parse(q->buf, err, errlen);
+			j = json_tokener_parse_verbose(q->buf, &jerr);
 			q->len -= nl + 1 - q->buf;
 			memmove(q->buf, nl + 1, q->len);
-			if (!j)
+			if (!json_object_is_type(j, json_type_object)) {
+				snprintf(err, errlen, "bad QMP message: %s", j ?
+					 "not a JSON object" : json_tokener_error_desc(jerr));
+				json_object_put(j);
 				return NULL;
+			}
 			return j;
 		}
 		left = deadline - now_ms();
@@ -85,35 +145,118 @@ static struct json *read_msg(struct qmp *q, long long deadline, char *err, size_
 	}
 }
 
-static void keep_event(struct qmp *q, struct json *ev)
+static void keep_event(struct qmp *q, struct json_object *ev)
 {
 	if (q->nr_events == QMP_MAX_EVENTS) {
-		json_free(q->events[0]);
+		json_object_put(q->events[0]);
 		memmove(q->events, q->events + 1, sizeof(q->events[0]) * --q->nr_events);
 	}
 	q->events[q->nr_events++] = ev;
 }
 
-struct qmp *qmp_open(const char *path, int timeout_ms, char *err, size_t errlen)
+/* connect(2) that gives up at @deadline; 0 or an errno */
+static int connect_until(int fd, const struct sockaddr *sa, socklen_t len, long long deadline)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct qmp *q;
-	struct json *j, *r;
-	long long deadline;
+	int flags = fcntl(fd, F_GETFL), e = 0;
+	socklen_t elen = sizeof(e);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "%s: socket path too long", path);
-		return NULL;
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK))
+		return errno;
+	if (connect(fd, sa, len)) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		long long left;
+
+		if (errno != EINPROGRESS)
+			return errno;
+		do {
+			left = deadline - now_ms();
+			if (left <= 0)
+				return ETIMEDOUT;
+		} while (poll(&pfd, 1, left) < 0 && errno == EINTR);
+		if (!pfd.revents)
+			return ETIMEDOUT;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen))
+			return errno;
+		if (e)
+			return e;
 	}
-	strcpy(sa.sun_path, path);
+	return fcntl(fd, F_SETFL, flags) ? errno : 0;
+}
+
+/* A connected socket for @addr, or -1 with a message in @err. */
+static int qmp_connect(const char *addr, long long deadline, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *a;
+	char host[256], *port;
+	int fd = -1, e = 0, rc;
+
+	if (strncmp(addr, "tcp:", 4)) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		const char *path = strncmp(addr, "unix:", 5) ? addr : addr + 5;
+
+		if (!*path || strlen(path) >= sizeof(sa.sun_path)) {
+			snprintf(err, errlen, "%s: %s", addr, *path ? "socket path too long" :
+				 "no socket path");
+			return -1;
+		}
+		strcpy(sa.sun_path, path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || (e = connect_until(fd, (struct sockaddr *)&sa, sizeof(sa), deadline))) {
+			snprintf(err, errlen, "%s: %s", path, strerror(fd < 0 ? errno : e));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		return fd;
+	}
+	/* tcp:HOST:PORT, HOST may be [IPv6] */
+	snprintf(host, sizeof(host), "%s", addr + 4);
+	port = strrchr(host, ':');
+	if (!port || port == host || !port[1]) {
+		snprintf(err, errlen, "%s: expected tcp:HOST:PORT", addr);
+		return -1;
+	}
+	*port++ = 0;
+	if (host[0] == '[' && port[-2] == ']') {
+		port[-2] = 0;
+		memmove(host, host + 1, strlen(host));
+	}
+	rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	for (a = ai; a; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0) {
+			e = errno;
+			continue;
+		}
+		e = connect_until(fd, a->ai_addr, a->ai_addrlen, deadline);
+		if (!e)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", addr, strerror(e));
+	return fd;
+}
+
+struct qmp *qmp_open(const char *addr, int timeout_ms, char *err, size_t errlen)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct json_object *j, *r;
+	struct qmp *q;
+
 	q = calloc(1, sizeof(*q));
 	if (!q) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (q->fd < 0 || connect(q->fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	q->fd = qmp_connect(addr, deadline, err, errlen);
+	if (q->fd < 0) {
 		qmp_close(q);
 		return NULL;
 	}
@@ -121,26 +264,25 @@ struct qmp *qmp_open(const char *path, int timeout_ms, char *err, size_t errlen)
 	 * QEMU may first flush what it queued for the socket's previous
 	 * client (an event emitted as that client left): skip it.
 	 */
-	deadline = now_ms() + timeout_ms;
-	while ((j = read_msg(q, deadline, err, errlen)) && !json_get(j, "QMP")) {
-		if (!json_get(j, "event") && !json_get(j, "return") && !json_get(j, "error")) {
-			snprintf(err, errlen, "%s: no QMP greeting", path);
+	while ((j = read_msg(q, deadline, err, errlen)) && !qmp_get(j, "QMP")) {
+		if (!qmp_get(j, "event") && !qmp_get(j, "return") && !qmp_get(j, "error")) {
+			snprintf(err, errlen, "%s: no QMP greeting", addr);
 			break;
 		}
-		json_free(j);
+		json_object_put(j);
 	}
-	if (!j || !json_get(j, "QMP")) {
-		json_free(j);
+	if (!j || !qmp_get(j, "QMP")) {
+		json_object_put(j);
 		qmp_close(q);
 		return NULL;
 	}
-	json_free(j);
-	r = qmp_call(q, "qmp_capabilities", NULL, timeout_ms, err, errlen);
+	json_object_put(j);
+	r = qmp_call(q, "qmp_capabilities", NULL, deadline - now_ms(), err, errlen);
 	if (!r) {
 		qmp_close(q);
 		return NULL;
 	}
-	json_free(r);
+	json_object_put(r);
 	return q;
 }
 
@@ -151,7 +293,7 @@ void qmp_close(struct qmp *q)
 	if (q->fd >= 0)
 		close(q->fd);
 	while (q->nr_events)
-		json_free(q->events[--q->nr_events]);
+		json_object_put(q->events[--q->nr_events]);
 	free(q->buf);
 	free(q);
 }
@@ -171,74 +313,68 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-struct json *qmp_call(struct qmp *q, const char *cmd, const char *args,
-		      int timeout_ms, char *err, size_t errlen)
+struct json_object *qmp_call(struct qmp *q, const char *cmd, struct json_object *args,
+			     int timeout_ms, char *err, size_t errlen)
 {
 	long long deadline = now_ms() + timeout_ms;
 	unsigned long id = ++q->id;
-	char *msg;
-	int n;
+	struct json_object *msg = json_object_new_object();
+	const char *text;
+	int rc;
 
-	n = asprintf(&msg, "{\"execute\":\"%s\",\"id\":%lu%s%s}\n", cmd, id,
-		     args ? ",\"arguments\":" : "", args ? args : "");
-	if (n < 0) {
+	if (!msg || json_object_object_add(msg, "execute", json_object_new_string(cmd)) ||
+	    json_object_object_add(msg, "id", json_object_new_uint64(id)) ||
+	    (args && json_object_object_add(msg, "arguments", json_object_get(args)))) {
+		json_object_put(msg);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (write_all(q->fd, msg, n)) {
-		snprintf(err, errlen, "QMP write: %s", strerror(errno));
-		free(msg);
+	text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	rc = text ? write_all(q->fd, text, strlen(text)) || write_all(q->fd, "\n", 1) : -1;
+	json_object_put(msg);
+	if (rc) {
+		snprintf(err, errlen, "QMP write: %s", text ? strerror(errno) : "out of memory");
 		return NULL;
 	}
-	free(msg);
 	for (;;) {
-		struct json *j = read_msg(q, deadline, err, errlen), *r, *e;
+		struct json_object *j = read_msg(q, deadline, err, errlen), *r, *e;
 		uint64_t got;
 
 		if (!j)
 			return NULL;
-		if (json_get(j, "event")) {
+		if (qmp_get(j, "event")) {
 			keep_event(q, j);
 			continue;
 		}
-		if (!json_u64(json_get(j, "id"), &got) || got != id) {
-			json_free(j);
+		/* a reply to an earlier command that timed out: not ours */
+		if (!qmp_get_u64(j, "id", &got) || got != id) {
+			json_object_put(j);
 			continue;
 		}
-		e = json_get(j, "error");
+		e = qmp_get(j, "error");
 		if (e) {
-			const char *d = json_str(json_get(e, "desc"));
+			const char *d = qmp_get_str(e, "desc");
 
 			snprintf(err, errlen, "%s", d ? d : "QMP error without a description");
-			json_free(j);
+			json_object_put(j);
 			return NULL;
 		}
-		r = json_get(j, "return");
-		if (!r) {
+		r = json_object_get(qmp_get(j, "return"));
+		json_object_put(j);
+		if (!r)
 			snprintf(err, errlen, "QMP reply without a return value");
-			json_free(j);
-			return NULL;
-		}
-		/* detach the return value from the reply */
-		for (struct json **pp = &j->child; *pp; pp = &(*pp)->next) {
-			if (*pp == r) {
-				*pp = r->next;
-				break;
-			}
-		}
-		r->next = NULL;
-		json_free(j);
 		return r;
 	}
 }
 
-struct json *qmp_event(struct qmp *q, int timeout_ms, char *err, size_t errlen)
+struct json_object *qmp_event(struct qmp *q, int timeout_ms, char *err, size_t errlen)
 {
 	long long deadline = now_ms() + timeout_ms;
 
 	err[0] = 0;
 	for (;;) {
-		struct json *j;
+		struct json_object *j;
 
 		if (q->nr_events) {
 			j = q->events[0];
@@ -251,8 +387,8 @@ struct json *qmp_event(struct qmp *q, int timeout_ms, char *err, size_t errlen)
 				err[0] = 0;	/* no event is not an error */
 			return NULL;
 		}
-		if (json_get(j, "event"))
+		if (qmp_get(j, "event"))
 			return j;
-		json_free(j);
+		json_object_put(j);
 	}
 }

@@ -3,13 +3,9 @@
  * tierhost: resize the memory tiers of tiered VMs from the host, over QMP
  * (virtio-balloon with x-node-targets=on, vmm-patch/).
  *
- *   tierhost show  [-S [NAME=]SOCK]... [--json]
- *   tierhost set   -S SOCK [--fast SIZE] [--slow SIZE] [--node N=SIZE]...
- *   tierhost wait  -S SOCK [--timeout SEC]
- *   tierhost watch -S SOCK [--count N] [--timeout SEC]
- *   tierhost qmp   -S SOCK COMMAND [ARGUMENTS-JSON]
- *   tierhost daemon -S [NAME=]SOCK... --budget SIZE --min SIZE [...]
- *   tierhost topology --fast SIZE --slow SIZE [...] > vm.cfg
+ * Commands and options: cmd_docs[] and opt_docs[] below (tierhost --help,
+ * tierhost COMMAND --help). Each command checks that it takes every option
+ * given.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +25,7 @@
 
 struct vm {
 	const char *name;
+	bool named;		/* NAME= given; else errors name the address */
 	const char *sock;
 	struct qmp *q;
 };
@@ -45,51 +42,141 @@ struct node {
 static struct vm vms[MAX_VMS];
 static int nr_vms;
 
+/* Options, and the commands that take each (bits of 1 << enum cmd). */
+enum cmd { SHOW, SET, WAIT, WATCH, QMP, DAEMON, TOPOLOGY, NR_CMDS };
+#define ANY_VM	((1 << SHOW) | (1 << SET) | (1 << WAIT) | (1 << WATCH) | (1 << QMP) | (1 << DAEMON))
+#define JSON_OUT ((1 << SHOW) | (1 << WATCH) | (1 << QMP) | (1 << DAEMON))
+
+enum {
+	OPT_FAST = 1000, OPT_SLOW, OPT_NODE, OPT_BUDGET, OPT_MIN, OPT_INTERVAL, OPT_RATE,
+	OPT_HEADROOM, OPT_STEP_MIN, OPT_DRY_RUN, OPT_CPUS, OPT_FAST_HOST, OPT_SLOW_HOST,
+	OPT_FAST_LAT, OPT_SLOW_LAT, OPT_FAST_BW, OPT_SLOW_BW,
+};
+
+static const struct option opts[] = {
+	{ "vm", required_argument, NULL, 'S' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "fast", required_argument, NULL, OPT_FAST },
+	{ "slow", required_argument, NULL, OPT_SLOW },
+	{ "node", required_argument, NULL, OPT_NODE },
+	{ "budget", required_argument, NULL, OPT_BUDGET },
+	{ "min", required_argument, NULL, OPT_MIN },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "headroom", required_argument, NULL, OPT_HEADROOM },
+	{ "step-min", required_argument, NULL, OPT_STEP_MIN },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "fast-host", required_argument, NULL, OPT_FAST_HOST },
+	{ "slow-host", required_argument, NULL, OPT_SLOW_HOST },
+	{ "fast-latency", required_argument, NULL, OPT_FAST_LAT },
+	{ "slow-latency", required_argument, NULL, OPT_SLOW_LAT },
+	{ "fast-bandwidth", required_argument, NULL, OPT_FAST_BW },
+	{ "slow-bandwidth", required_argument, NULL, OPT_SLOW_BW },
+	{ }
+};
+
+/* An option's help line, and the commands that take it. */
+static const struct opt_doc {
+	int val;
+	unsigned int cmds;
+	const char *text;
+} opt_docs[] = {
+	{ 'S', ANY_VM, "-S, --vm [NAME=]ADDR   a VM's QMP socket: PATH, unix:PATH or tcp:HOST:PORT\n"
+		       "                         (repeatable for show, wait and daemon); NAME\n"
+		       "                         labels it [the socket's file name]" },
+	{ 's', ANY_VM, "-s, --socket ADDR      the same as --vm (QEMU's qom tools' name); without\n"
+		       "                         either, $QMP_SOCKET" },
+	{ OPT_FAST, (1 << SET) | (1 << TOPOLOGY),
+		       "    --fast SIZE        memory on the fast node (the one with the CPUs)" },
+	{ OPT_SLOW, (1 << SET) | (1 << TOPOLOGY),
+		       "    --slow SIZE        memory on the slow node (the one without CPUs)" },
+	{ OPT_NODE, 1 << SET, "    --node N=SIZE      memory on NUMA node N (repeatable)" },
+	{ 't', (1 << WAIT) | (1 << WATCH),
+		       "-t, --timeout SEC      give up after SEC seconds [wait: 300, watch: none]" },
+	{ 'n', (1 << WATCH) | (1 << DAEMON),
+		       "-n, --count N          stop after N events (watch) or N rounds (daemon)" },
+	{ OPT_BUDGET, 1 << DAEMON, "    --budget SIZE      fast memory for all VMs together (required)" },
+	{ OPT_MIN, 1 << DAEMON, "    --min SIZE         fast memory each VM keeps at least [256M]" },
+	{ OPT_INTERVAL, 1 << DAEMON, "    --interval MS      time between rounds [2000]" },
+	{ OPT_RATE, 1 << DAEMON, "    --rate MIBPS       a VM's fast tier moves at most this fast [128]" },
+	{ OPT_HEADROOM, 1 << DAEMON, "    --headroom PCT     wanted fast memory = demand + PCT% [10]" },
+	{ OPT_STEP_MIN, 1 << DAEMON, "    --step-min SIZE    skip smaller changes [32M]" },
+	{ OPT_DRY_RUN, 1 << DAEMON, "    --dry-run          print the plan, change nothing" },
+	{ OPT_CPUS, 1 << TOPOLOGY, "    --cpus N           vCPUs, all on the fast node [2]" },
+	{ OPT_FAST_HOST, 1 << TOPOLOGY, "    --fast-host N      bind the fast tier's memory to host node N" },
+	{ OPT_SLOW_HOST, 1 << TOPOLOGY, "    --slow-host N      bind the slow tier's memory to host node N" },
+	{ OPT_FAST_LAT, 1 << TOPOLOGY, "    --fast-latency NS  HMAT access latency of the fast node [80]" },
+	{ OPT_SLOW_LAT, 1 << TOPOLOGY, "    --slow-latency NS  HMAT access latency of the slow node [300]" },
+	{ OPT_FAST_BW, 1 << TOPOLOGY, "    --fast-bandwidth SIZE  HMAT bandwidth per second of the fast node [20G]" },
+	{ OPT_SLOW_BW, 1 << TOPOLOGY, "    --slow-bandwidth SIZE  HMAT bandwidth per second of the slow node [5G]" },
+	{ 'j', JSON_OUT, "-j, --json             JSON lines: QMP's message with a \"vm\" member (show:\n"
+			 "                         the x-query-balloon-nodes reply; watch: each event;\n"
+			 "                         daemon: each VM's plan per round, bytes)" },
+	{ 'p', JSON_OUT, "-p, --pretty           indented JSON (implies --json)" },
+	{ 'h', ~0u, "-h, --help             this text" },
+};
+
+static const struct cmd_doc {
+	const char *name, *synopsis, *text;
+} cmd_docs[NR_CMDS] = {
+	[SHOW] = { "show", "show [-S [NAME=]ADDR]... [-j]",
+		   "Per VM and node: tier, size, target, actual, host-discarded and\n"
+		   "host-resident memory (MiB), guest support, stalled, and the fast memory\n"
+		   "the guest's policy asks for (demand, MiB, from balloon statistics; -\n"
+		   "if none)." },
+	[SET] = { "set", "set -S ADDR [--fast SIZE] [--slow SIZE] [--node N=SIZE]...",
+		  "Set the memory the guest keeps on each tier (one atomic request)." },
+	[WAIT] = { "wait", "wait [-S ADDR]... [-t SEC]",
+		   "Wait until every node reached its target or stalled; exit status 3\n"
+		   "if it did not within the timeout." },
+	[WATCH] = { "watch", "watch -S ADDR [-n N] [-t SEC] [-j]",
+		    "Print the VM's BALLOON_NODE_CHANGE events as they come." },
+	[QMP] = { "qmp", "qmp -S ADDR COMMAND ['{ARGUMENTS}'] [-p]",
+		  "Run one QMP command and print its return value as JSON." },
+	[DAEMON] = { "daemon", "daemon -S [NAME=]ADDR... --budget SIZE [OPTIONS]",
+		     "Share a fast-memory budget among VMs by their demand (host/plan.h):\n"
+		     "each gets --min, the rest goes by demand (the fast memory the guest's\n"
+		     "tiering policy asks for, else the guest's memory in use, from balloon\n"
+		     "statistics; plus --headroom), rate-limited. One line per VM and round:\n"
+		     "time vm demand want ideal target actual next (MiB) source." },
+	[TOPOLOGY] = { "topology", "topology --fast SIZE --slow SIZE [OPTIONS] > vm.cfg",
+		       "Print a QEMU -readconfig file for a tiered VM: the fast node with the\n"
+		       "CPUs, a CPU-less slow node, HMAT latencies and bandwidths, each tier's\n"
+		       "backend optionally bound to a host node, the per-node balloon." },
+};
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: tierhost COMMAND [OPTIONS]\n"
 "Resize the memory tiers of tiered VMs over QMP (virtio-balloon x-node-targets=on).\n"
 "\n"
-"Commands:\n"
-"  show    per VM and node: tier, size, target, actual, host-discarded,\n"
-"          host-resident memory (MiB), guest support, stalled, the guest\n"
-"          policy's demand (MiB, from balloon statistics; - if none)\n"
-"  set     set the tiers' sizes (one atomic request per VM)\n"
-"  wait    until every node reached its target or stalled\n"
-"  watch   print BALLOON_NODE_CHANGE events\n"
-"  qmp     run one QMP command, print its return value as JSON\n"
-"          (tierhost qmp -S SOCK COMMAND ['{ARGUMENTS}'])\n"
-"  daemon  share a fast-memory budget among VMs by their demand (host/plan.h):\n"
-"          each gets --min, the rest goes by demand (the fast memory the\n"
-"          guest's tiering policy asks for, else the guest's memory in use,\n"
-"          from balloon statistics; plus --headroom), rate-limited\n"
-"  topology  print a QEMU -readconfig file for a tiered VM: fast node with the\n"
-"          CPUs, CPU-less slow node, HMAT latencies and bandwidths, each tier's\n"
-"          backend optionally bound to a host node, the per-node balloon\n"
+"Commands:\n");
+	for (int i = 0; i < NR_CMDS; i++)
+		fprintf(f, "  %s\n", cmd_docs[i].synopsis);
+	fprintf(f,
 "\n"
-"Options:\n"
-"  -S, --vm [NAME=]SOCK  a VM's QMP unix socket (repeatable; show takes many)\n"
-"      --fast SIZE       set: memory the guest keeps on the fast node (the one with CPUs)\n"
-"      --slow SIZE       set: memory the guest keeps on the slow node (without CPUs)\n"
-"      --node N=SIZE     set: memory the guest keeps on NUMA node N (repeatable)\n"
-"      --json            show: print QMP's answer as JSON lines\n"
-"  -t, --timeout SEC     wait, watch: give up after SEC seconds [wait 300, watch none]\n"
-"  -n, --count N         watch: stop after N events; daemon: after N rounds\n"
-"      --budget SIZE     daemon: fast memory for all VMs together\n"
-"      --min SIZE        daemon: fast memory each VM keeps at least [256M]\n"
-"      --interval MS     daemon: between rounds [2000]\n"
-"      --rate MIBPS      daemon: a VM's fast tier moves at most this fast [128]\n"
-"      --headroom PCT    daemon: wanted fast memory = demand + PCT%% [10]\n"
-"      --step-min SIZE   daemon: skip smaller changes [32M]\n"
-"      --dry-run         daemon: print the plan, change nothing\n"
-"      --cpus N          topology: vCPUs on the fast node [2]\n"
-"      --fast-host N, --slow-host N  topology: bind the tier to host node N\n"
-"      --fast-latency NS, --slow-latency NS  topology: HMAT latency [80, 300]\n"
-"      --fast-bandwidth SIZE, --slow-bandwidth SIZE  topology: per second [20G, 5G]\n"
-"  -h, --help            this text\n"
-"SIZE is in bytes unless suffixed with K, M, G or T (powers of 1024).\n""QEMU serves one client per QMP socket: give watch and daemon their own socket.\n"
+"'tierhost COMMAND --help' describes a command and its options.\n"
+"ADDR is a QMP socket: PATH or unix:PATH, or tcp:HOST:PORT (QEMU's -qmp syntax).\n"
+"SIZE is in bytes unless suffixed with K, M, G or T (powers of 1024).\n"
+"QEMU serves one client per QMP socket: give watch and daemon their own socket.\n"
 "Exit status: 0 ok, 1 error, 2 usage, 3 wait timed out.\n");
+}
+
+static void cmd_usage(enum cmd c)
+{
+	printf("Usage: tierhost %s\n%s\n\nOptions:\n", cmd_docs[c].synopsis, cmd_docs[c].text);
+	for (size_t i = 0; i < sizeof(opt_docs) / sizeof(opt_docs[0]); i++)
+		if (opt_docs[i].cmds & (1u << c))
+			printf("  %s\n", opt_docs[i].text);
+	if (c == SET || c == DAEMON || c == TOPOLOGY)
+		printf("SIZE is in bytes unless suffixed with K, M, G or T (powers of 1024).\n");
 }
 
 static void die_usage(const char *fmt, const char *arg)
@@ -134,22 +221,30 @@ static int parse_size(const char *s, uint64_t *out)
 static void add_vm(const char *arg)
 {
 	const char *eq = strchr(arg, '=');
+	struct vm *vm = &vms[nr_vms];
 	char *name;
 
 	if (nr_vms == MAX_VMS)
 		die_usage("at most 16 VMs%s", "");
 	if (eq) {
 		name = strndup(arg, eq - arg);
-		vms[nr_vms].sock = eq + 1;
+		vm->sock = eq + 1;
+		vm->named = true;
+	} else if (!strncmp(arg, "tcp:", 4)) {
+		name = strdup(arg + 4);
+		vm->sock = arg;
 	} else {
 		const char *base = strrchr(arg, '/');
 
-		name = strdup(base ? base + 1 : arg);
-		vms[nr_vms].sock = arg;
+		name = strdup(base ? base + 1 : strncmp(arg, "unix:", 5) ? arg : arg + 5);
+		vm->sock = arg;
 	}
-	if (!name || !*name || !*vms[nr_vms].sock)
-		die_usage("bad VM '%s', expected [NAME=]SOCK", arg);
-	vms[nr_vms++].name = name;
+	if (!name || !*name || !*vm->sock)
+		die_usage("bad VM '%s', expected [NAME=]ADDR", arg);
+	if (!strncmp(vm->sock, "tcp:", 4) && !strchr(vm->sock + 4, ':'))
+		die_usage("bad address '%s', expected tcp:HOST:PORT", vm->sock);
+	vm->name = name;
+	nr_vms++;
 }
 
 static void connect_vms(void)
@@ -159,61 +254,91 @@ static void connect_vms(void)
 	for (int i = 0; i < nr_vms; i++) {
 		vms[i].q = qmp_open(vms[i].sock, QMP_TIMEOUT_MS, err, sizeof(err));
 		if (!vms[i].q) {
-			fprintf(stderr, "tierhost: %s: %s\n", vms[i].name, err);
+			/* qmp_open()'s errors name the address */
+			if (vms[i].named)
+				fprintf(stderr, "tierhost: %s: %s\n", vms[i].name, err);
+			else
+				fprintf(stderr, "tierhost: %s\n", err);
 			exit(1);
 		}
 	}
 }
 
+static int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+
+/* Prints @j as one line (or indented), and drops it. */
+static void print_json(struct json_object *j)
+{
+	puts(json_object_to_json_string_ext(j, json_flags));
+	json_object_put(j);
+}
+
+/* {"vm": NAME} followed by @key: @val (taken over), or by @msg's members. */
+static struct json_object *vm_json(const struct vm *vm, const char *key,
+				   struct json_object *val)
+{
+	struct json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "vm", json_object_new_string(vm->name));
+	if (key) {
+		json_object_object_add(j, key, val);
+	} else {
+		json_object_object_foreach(val, k, v)
+			json_object_object_add(j, k, json_object_get(v));
+		json_object_put(val);
+	}
+	return j;
+}
+
 /* Per-node state of one VM; returns the number of nodes, -1 on error. */
-static int query_nodes(struct vm *vm, struct node *nodes, struct json **raw)
+static int query_nodes(struct vm *vm, struct node *nodes, struct json_object **raw)
 {
 	char err[256];
-	struct json *r = qmp_call(vm->q, "x-query-balloon-nodes", NULL,
-				  QMP_TIMEOUT_MS, err, sizeof(err));
+	struct json_object *r = qmp_call(vm->q, "x-query-balloon-nodes", NULL,
+					 QMP_TIMEOUT_MS, err, sizeof(err));
 	size_t n;
 
 	if (!r) {
 		fprintf(stderr, "tierhost: %s: %s\n", vm->name, err);
 		return -1;
 	}
-	n = json_len(r);
+	n = json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
 	if (n > MAX_NODES)
 		n = MAX_NODES;
 	for (size_t i = 0; i < n; i++) {
-		struct json *e = json_at(r, i);
+		struct json_object *e = json_object_array_get_idx(r, i);
 		struct node *nd = &nodes[i];
 		uint64_t id;
-		const char *memdev = json_str(json_get(e, "memdev"));
+		const char *memdev = qmp_get_str(e, "memdev");
 
-		if (!json_u64(json_get(e, "node"), &id) ||
-		    !json_u64(json_get(e, "node-size"), &nd->size) ||
-		    !json_u64(json_get(e, "target"), &nd->target) ||
-		    !json_u64(json_get(e, "actual"), &nd->actual) ||
-		    !json_u64(json_get(e, "host-discarded"), &nd->discarded) ||
-		    !json_u64(json_get(e, "host-resident"), &nd->resident) ||
-		    !json_u64(json_get(e, "discard-skipped"), &nd->skipped) ||
-		    !json_bool(json_get(e, "with-cpus"), &nd->has_cpus) ||
-		    !json_bool(json_get(e, "guest-supported"), &nd->supported) ||
-		    !json_bool(json_get(e, "stalled"), &nd->stalled) || !memdev) {
+		if (!qmp_get_u64(e, "node", &id) ||
+		    !qmp_get_u64(e, "node-size", &nd->size) ||
+		    !qmp_get_u64(e, "target", &nd->target) ||
+		    !qmp_get_u64(e, "actual", &nd->actual) ||
+		    !qmp_get_u64(e, "host-discarded", &nd->discarded) ||
+		    !qmp_get_u64(e, "host-resident", &nd->resident) ||
+		    !qmp_get_u64(e, "discard-skipped", &nd->skipped) ||
+		    !qmp_get_bool(e, "with-cpus", &nd->has_cpus) ||
+		    !qmp_get_bool(e, "guest-supported", &nd->supported) ||
+		    !qmp_get_bool(e, "stalled", &nd->stalled) || !memdev) {
 			fprintf(stderr, "tierhost: %s: unexpected x-query-balloon-nodes reply\n",
 				vm->name);
-			json_free(r);
+			json_object_put(r);
 			return -1;
 		}
 		nd->id = id;
 		snprintf(nd->memdev, sizeof(nd->memdev), "%s", memdev);
-		if (!json_i64(json_get(e, "guest-free"), &nd->guest_free))
+		if (!qmp_get_i64(e, "guest-free", &nd->guest_free))
 			nd->guest_free = -1;
-		if (!json_i64(json_get(e, "guest-total"), &nd->guest_total))
+		if (!qmp_get_i64(e, "guest-total", &nd->guest_total))
 			nd->guest_total = -1;
-		if (!json_i64(json_get(e, "guest-demand"), &nd->guest_demand))
+		if (!qmp_get_i64(e, "guest-demand", &nd->guest_demand))
 			nd->guest_demand = -1;
 	}
 	if (raw)
 		*raw = r;
 	else
-		json_free(r);
+		json_object_put(r);
 	return n;
 }
 
@@ -224,17 +349,21 @@ static const char *tier_name(const struct node *nd)
 
 static int cmd_show(bool as_json)
 {
+	bool header = false;
 	int rc = 0;
-
-	bool header = as_json;
 
 	for (int i = 0; i < nr_vms; i++) {
 		struct node nodes[MAX_NODES];
-		struct json *raw = NULL;
+		struct json_object *raw = NULL;
 		int n = query_nodes(&vms[i], nodes, as_json ? &raw : NULL);
 
 		if (n < 0) {
 			rc = 1;
+			continue;
+		}
+		if (as_json) {
+			/* QMP's reply as it came, checked by query_nodes() */
+			print_json(vm_json(&vms[i], "return", raw));
 			continue;
 		}
 		if (!header) {
@@ -247,8 +376,6 @@ static int cmd_show(bool as_json)
 			struct node *nd = &nodes[k];
 			char demand[24] = "-";
 
-			if (as_json)
-				continue;
 			if (nd->guest_demand >= 0)
 				snprintf(demand, sizeof(demand), "%" PRId64, nd->guest_demand >> 20);
 			printf("%-12s %4u %4s %-10s %8" PRIu64 " %8" PRIu64 " %8" PRIu64
@@ -256,35 +383,6 @@ static int cmd_show(bool as_json)
 			       tier_name(nd), nd->memdev, nd->size >> 20, nd->target >> 20,
 			       nd->actual >> 20, nd->discarded >> 20, nd->resident >> 20,
 			       nd->supported ? "yes" : "no", nd->stalled ? "yes" : "no", demand);
-		}
-		if (as_json) {
-			/* one line per VM: {"vm": NAME, "nodes": [...]} from QMP's fields */
-			char name[256] = "";
-
-			json_quote(name, sizeof(name), vms[i].name);
-			printf("{\"vm\":%s,\"nodes\":[", name);
-			for (int k = 0; k < n; k++) {
-				struct node *nd = &nodes[k];
-
-				printf("%s{\"node\":%u,\"tier\":\"%s\",\"memdev\":\"%s\","
-				       "\"node-size\":%" PRIu64 ",\"target\":%" PRIu64
-				       ",\"actual\":%" PRIu64 ",\"host-discarded\":%" PRIu64
-				       ",\"discard-skipped\":%" PRIu64 ",\"host-resident\":%" PRIu64
-				       ",\"guest-supported\":%s,\"stalled\":%s", k ? "," : "",
-				       nd->id, tier_name(nd), nd->memdev, nd->size, nd->target,
-				       nd->actual, nd->discarded, nd->skipped, nd->resident,
-				       nd->supported ? "true" : "false",
-				       nd->stalled ? "true" : "false");
-				if (nd->guest_free >= 0)
-					printf(",\"guest-free\":%" PRId64, nd->guest_free);
-				if (nd->guest_total >= 0)
-					printf(",\"guest-total\":%" PRId64, nd->guest_total);
-				if (nd->guest_demand >= 0)
-					printf(",\"guest-demand\":%" PRId64, nd->guest_demand);
-				printf("}");
-			}
-			printf("]}\n");
-			json_free(raw);
 		}
 	}
 	return rc;
@@ -296,47 +394,59 @@ struct target {
 	uint64_t size;
 };
 
+/* x-balloon-nodes {"targets": [{"node": N, "size": BYTES}...]}; 0 or -1 */
+static int set_targets(struct vm *vm, const int *node, const uint64_t *size, int nr)
+{
+	struct json_object *args = json_object_new_object(), *t = json_object_new_array(), *r;
+	char err[256];
+
+	for (int i = 0; i < nr; i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "node", json_object_new_int(node[i]));
+		json_object_object_add(e, "size", json_object_new_uint64(size[i]));
+		json_object_array_add(t, e);
+	}
+	json_object_object_add(args, "targets", t);
+	r = qmp_call(vm->q, "x-balloon-nodes", args, QMP_TIMEOUT_MS, err, sizeof(err));
+	json_object_put(args);
+	if (!r) {
+		fprintf(stderr, "tierhost: %s: %s\n", vm->name, err);
+		return -1;
+	}
+	json_object_put(r);
+	return 0;
+}
+
 static int cmd_set(struct target *t, int nr)
 {
 	struct node nodes[MAX_NODES];
-	char args[4096] = "{\"targets\":[", err[256];
-	struct json *r;
-	int n;
+	int n, node[MAX_NODES + 2];
+	uint64_t size[MAX_NODES + 2];
 
-	if (nr_vms != 1)
-		die_usage("set takes one VM (-S SOCK)%s", "");
-	if (!nr)
-		die_usage("set needs --fast, --slow or --node%s", "");
 	n = query_nodes(&vms[0], nodes, NULL);
 	if (n < 0)
 		return 1;
 	for (int i = 0; i < nr; i++) {
-		int node = t[i].node, found = 0;
+		int found = 0;
 
-		if (node < 0) {
-			for (int k = 0; k < n; k++) {
-				if (nodes[k].has_cpus == (t[i].tier == 0)) {
-					node = nodes[k].id;
-					found++;
-				}
-			}
-			if (found != 1) {
-				fprintf(stderr, "tierhost: %s: %d %s nodes; name one with --node\n",
-					vms[0].name, found, t[i].tier ? "slow" : "fast");
-				return 1;
+		node[i] = t[i].node;
+		size[i] = t[i].size;
+		if (node[i] >= 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+			if (nodes[k].has_cpus == (t[i].tier == 0)) {
+				node[i] = nodes[k].id;
+				found++;
 			}
 		}
-		snprintf(args + strlen(args), sizeof(args) - strlen(args),
-			 "%s{\"node\":%d,\"size\":%" PRIu64 "}", i ? "," : "", node, t[i].size);
+		if (found != 1) {
+			fprintf(stderr, "tierhost: %s: %d %s nodes; name one with --node\n",
+				vms[0].name, found, t[i].tier ? "slow" : "fast");
+			return 1;
+		}
 	}
-	strcat(args, "]}");
-	r = qmp_call(vms[0].q, "x-balloon-nodes", args, QMP_TIMEOUT_MS, err, sizeof(err));
-	if (!r) {
-		fprintf(stderr, "tierhost: %s: %s\n", vms[0].name, err);
-		return 1;
-	}
-	json_free(r);
-	return 0;
+	return set_targets(&vms[0], node, size, nr) ? 1 : 0;
 }
 
 static double now_s(void)
@@ -351,8 +461,6 @@ static int cmd_wait(double timeout)
 {
 	double start = now_s();
 
-	if (nr_vms < 1)
-		die_usage("wait needs -S SOCK%s", "");
 	for (;;) {
 		bool done = true;
 
@@ -382,17 +490,15 @@ static int cmd_wait(double timeout)
 	}
 }
 
-static int cmd_watch(long count, double timeout)
+static int cmd_watch(long count, double timeout, bool as_json)
 {
 	double start = now_s();
 	char err[256];
 
-	if (nr_vms != 1)
-		die_usage("watch takes one VM (-S SOCK)%s", "");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (count) {
 		double left = timeout > 0 ? timeout - (now_s() - start) : 1.0;
-		struct json *ev, *d;
+		struct json_object *ev, *d;
 		uint64_t node, target, actual;
 
 		if (left <= 0)
@@ -406,17 +512,22 @@ static int cmd_watch(long count, double timeout)
 			}
 			continue;
 		}
-		d = json_get(ev, "data");
-		if (!strcmp(json_str(json_get(ev, "event")) ?: "", "BALLOON_NODE_CHANGE") &&
-		    json_u64(json_get(d, "node"), &node) &&
-		    json_u64(json_get(d, "target"), &target) &&
-		    json_u64(json_get(d, "actual"), &actual)) {
-			printf("%.3f node %" PRIu64 " target %" PRIu64 " actual %" PRIu64 " MiB\n",
-			       now_s() - start, node, target >> 20, actual >> 20);
-			if (count > 0)
-				count--;
+		d = qmp_get(ev, "data");
+		if (strcmp(qmp_get_str(ev, "event") ?: "", "BALLOON_NODE_CHANGE") ||
+		    !qmp_get_u64(d, "node", &node) || !qmp_get_u64(d, "target", &target) ||
+		    !qmp_get_u64(d, "actual", &actual)) {
+			json_object_put(ev);
+			continue;
 		}
-		json_free(ev);
+		if (as_json)
+			print_json(vm_json(&vms[0], NULL, ev));
+		else
+			printf("%.3f node %" PRIu64 " target %" PRIu64 " actual %" PRIu64
+			       " MiB\n", now_s() - start, node, target >> 20, actual >> 20);
+		if (!as_json)
+			json_object_put(ev);
+		if (count > 0)
+			count--;
 	}
 	return 0;
 }
@@ -426,27 +537,77 @@ struct daemon_cfg {
 	unsigned int interval_ms;
 	uint64_t min;
 	long rounds;
-	bool dry_run;
+	bool dry_run, as_json;
 };
 
 /* Guest memory in use, bytes, from the balloon's statistics; 0 if none. */
 static uint64_t guest_demand(struct vm *vm)
 {
-	char err[256];
-	struct json *r = qmp_call(vm->q, "qom-get",
-				  "{\"path\":\"/machine/peripheral/balloon0\",\"property\":\"guest-stats\"}",
-				  QMP_TIMEOUT_MS, err, sizeof(err));
-	struct json *st = json_get(r, "stats");
+	struct json_object *args = json_object_new_object(), *r, *st;
 	int64_t total, avail, upd;
 	uint64_t used = 0;
+	char err[256];
 
-	if (json_i64(json_get(r, "last-update"), &upd) && upd > 0 &&
-	    json_i64(json_get(st, "stat-total-memory"), &total) &&
-	    json_i64(json_get(st, "stat-available-memory"), &avail) &&
+	json_object_object_add(args, "path", json_object_new_string("/machine/peripheral/balloon0"));
+	json_object_object_add(args, "property", json_object_new_string("guest-stats"));
+	r = qmp_call(vm->q, "qom-get", args, QMP_TIMEOUT_MS, err, sizeof(err));
+	json_object_put(args);
+	st = qmp_get(r, "stats");
+	if (qmp_get_i64(r, "last-update", &upd) && upd > 0 &&
+	    qmp_get_i64(st, "stat-total-memory", &total) &&
+	    qmp_get_i64(st, "stat-available-memory", &avail) &&
 	    total > 0 && avail >= 0 && total > avail)
 		used = total - avail;
-	json_free(r);
+	json_object_put(r);
 	return used;
+}
+
+/* Turns on the guest's balloon statistics, every second. */
+static int stats_on(struct vm *vm)
+{
+	struct json_object *args = json_object_new_object(), *r;
+	char err[256];
+
+	json_object_object_add(args, "path", json_object_new_string("/machine/peripheral/balloon0"));
+	json_object_object_add(args, "property",
+			       json_object_new_string("guest-stats-polling-interval"));
+	json_object_object_add(args, "value", json_object_new_int(1));
+	r = qmp_call(vm->q, "qom-set", args, QMP_TIMEOUT_MS, err, sizeof(err));
+	json_object_put(args);
+	if (!r) {
+		fprintf(stderr, "tierhost: %s: cannot turn on balloon statistics: %s\n",
+			vm->name, err);
+		return -1;
+	}
+	json_object_put(r);
+	return 0;
+}
+
+static void json_add_u64(struct json_object *j, const char *key, uint64_t v)
+{
+	json_object_object_add(j, key, json_object_new_uint64(v));
+}
+
+static void daemon_print(const struct daemon_cfg *dc, double t, const struct vm *vm,
+			 const struct plan_vm *pv, const char *src)
+{
+	struct json_object *j;
+
+	if (!dc->as_json) {
+		printf("%.1f %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		       " %" PRIu64 " %s\n", t, vm->name, pv->demand >> 20, pv->want >> 20,
+		       pv->ideal >> 20, pv->target >> 20, pv->actual >> 20, pv->next >> 20, src);
+		return;
+	}
+	j = vm_json(vm, "time", json_object_new_double(t));
+	json_add_u64(j, "demand", pv->demand);
+	json_add_u64(j, "want", pv->want);
+	json_add_u64(j, "ideal", pv->ideal);
+	json_add_u64(j, "target", pv->target);
+	json_add_u64(j, "actual", pv->actual);
+	json_add_u64(j, "next", pv->next);
+	json_object_object_add(j, "source", json_object_new_string(src));
+	print_json(j);
 }
 
 static int cmd_daemon(struct daemon_cfg *dc)
@@ -454,30 +615,30 @@ static int cmd_daemon(struct daemon_cfg *dc)
 	struct plan_vm pv[MAX_VMS];
 	int fast_node[MAX_VMS];
 	const char *src[MAX_VMS];
-	char err[256];
 	double start = now_s();
 	long round = 0;
 
-	if (!dc->plan.budget)
-		die_usage("daemon needs --budget SIZE%s", "");
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (int i = 0; i < nr_vms; i++) {
-		struct json *r = qmp_call(vms[i].q, "qom-set",
-					  "{\"path\":\"/machine/peripheral/balloon0\","
-					  "\"property\":\"guest-stats-polling-interval\",\"value\":1}",
-					  QMP_TIMEOUT_MS, err, sizeof(err));
-		if (!r) {
-			fprintf(stderr, "tierhost: %s: cannot turn on balloon statistics: %s\n",
-				vms[i].name, err);
+	for (int i = 0; i < nr_vms; i++)
+		if (stats_on(&vms[i]))
 			return 1;
-		}
-		json_free(r);
+	if (dc->as_json) {
+		struct json_object *j = json_object_new_object();
+
+		json_add_u64(j, "budget", dc->plan.budget);
+		json_add_u64(j, "min", dc->min);
+		json_add_u64(j, "headroom-pct", dc->plan.headroom);
+		json_add_u64(j, "step-min", dc->plan.min_step);
+		json_add_u64(j, "step-max", dc->plan.max_step);
+		json_add_u64(j, "interval-ms", dc->interval_ms);
+		print_json(j);
+	} else {
+		printf("# budget %" PRIu64 " MiB, min %" PRIu64 " MiB, headroom %u%%, step %"
+		       PRIu64 "-%" PRIu64 " MiB per %u ms\n", dc->plan.budget >> 20,
+		       dc->min >> 20, dc->plan.headroom, dc->plan.min_step >> 20,
+		       dc->plan.max_step >> 20, dc->interval_ms);
+		printf("# time vm demand want ideal target actual next (MiB) source\n");
 	}
-	printf("# budget %" PRIu64 " MiB, min %" PRIu64 " MiB, headroom %u%%, step %" PRIu64
-	       "-%" PRIu64 " MiB per %u ms\n", dc->plan.budget >> 20, dc->min >> 20,
-	       dc->plan.headroom, dc->plan.min_step >> 20, dc->plan.max_step >> 20,
-	       dc->interval_ms);
-	printf("# time vm demand want ideal target actual next (MiB) source\n");
 	for (;;) {
 		uint64_t sum = 0;
 
@@ -524,23 +685,10 @@ static int cmd_daemon(struct daemon_cfg *dc)
 			return 1;
 		}
 		for (int i = 0; i < nr_vms; i++) {
-			char args[256];
-			struct json *r;
-
-			printf("%.1f %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-			       " %" PRIu64 " %s\n", now_s() - start, vms[i].name, pv[i].demand >> 20,
-			       pv[i].want >> 20, pv[i].ideal >> 20, pv[i].target >> 20,
-			       pv[i].actual >> 20, pv[i].next >> 20, src[i]);
+			daemon_print(dc, now_s() - start, &vms[i], &pv[i], src[i]);
 			sum += pv[i].next;
-			if (dc->dry_run || pv[i].next == pv[i].target)
-				continue;
-			snprintf(args, sizeof(args), "{\"targets\":[{\"node\":%d,\"size\":%" PRIu64 "}]}",
-				 fast_node[i], pv[i].next);
-			r = qmp_call(vms[i].q, "x-balloon-nodes", args, QMP_TIMEOUT_MS, err,
-				     sizeof(err));
-			if (!r)
-				fprintf(stderr, "tierhost: %s: %s\n", vms[i].name, err);
-			json_free(r);
+			if (!dc->dry_run && pv[i].next != pv[i].target)
+				set_targets(&vms[i], &fast_node[i], &pv[i].next, 1);
 		}
 		if (sum > dc->plan.budget)
 			fprintf(stderr, "tierhost: targets exceed the budget: %" PRIu64 " MiB\n",
@@ -599,62 +747,58 @@ static int cmd_topology(struct topology *t)
 	return 0;
 }
 
-static int cmd_qmp(const char *qcmd, const char *args)
+static int cmd_qmp(const char *qcmd, const char *text)
 {
-	char err[256], perr[128];
-	struct json *r, *a;
+	struct json_object *args = NULL, *r;
+	enum json_tokener_error jerr;
+	char err[256];
 
-	if (nr_vms != 1)
-		die_usage("qmp takes one VM (-S SOCK)%s", "");
-	if (args) {
-		a = json_parse(args, perr, sizeof(perr));
-		if (!a || a->type != JSON_OBJECT) {
-			fprintf(stderr, "tierhost: arguments are not a JSON object: %s\n",
-				a ? "not an object" : perr);
-			json_free(a);
+	if (text) {
+		args = json_tokener_parse_verbose(text, &jerr);
+		if (!json_object_is_type(args, json_type_object)) {
+			fprintf(stderr, "tierhost: arguments are not a JSON object: %s (see --help)\n",
+				args ? "not an object" : json_tokener_error_desc(jerr));
+			json_object_put(args);
 			return 2;
 		}
-		json_free(a);
 	}
 	connect_vms();
 	r = qmp_call(vms[0].q, qcmd, args, QMP_TIMEOUT_MS, err, sizeof(err));
+	json_object_put(args);
 	if (!r) {
 		fprintf(stderr, "tierhost: %s: %s\n", vms[0].name, err);
 		return 1;
 	}
-	json_write(stdout, r);
-	putchar('\n');
-	json_free(r);
+	print_json(r);
 	return 0;
+}
+
+static void die_not_for(enum cmd c, int val)
+{
+	char msg[128];
+
+	for (const struct option *o = opts; o->name; o++) {
+		if (o->val == val) {
+			snprintf(msg, sizeof(msg), "%s does not take --%s", cmd_docs[c].name, o->name);
+			die_usage("%s", msg);
+		}
+	}
+}
+
+static unsigned long parse_ulong(const char *s, unsigned long lo, unsigned long hi)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (end == s || *end || errno || s[0] == '-' || v < lo || v > hi)
+		die_usage("bad value '%s'", s);
+	return v;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "vm", required_argument, NULL, 'S' },
-		{ "fast", required_argument, NULL, 'f' },
-		{ "slow", required_argument, NULL, 's' },
-		{ "node", required_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "budget", required_argument, NULL, 'B' },
-		{ "min", required_argument, NULL, 'm' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "headroom", required_argument, NULL, 'H' },
-		{ "step-min", required_argument, NULL, 'k' },
-		{ "dry-run", no_argument, NULL, 'd' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "fast-host", required_argument, NULL, 1000 },
-		{ "slow-host", required_argument, NULL, 1001 },
-		{ "fast-latency", required_argument, NULL, 1002 },
-		{ "slow-latency", required_argument, NULL, 1003 },
-		{ "fast-bandwidth", required_argument, NULL, 1004 },
-		{ "slow-bandwidth", required_argument, NULL, 1005 },
-		{ }
-	};
 	struct target targets[MAX_NODES + 2];
 	int nr_targets = 0, c;
 	double timeout = -1;
@@ -664,38 +808,48 @@ int main(int argc, char **argv)
 		.plan = { .headroom = 10, .min_step = 32ULL << 20 },
 		.interval_ms = 2000, .min = 256ULL << 20,
 	};
-	unsigned long rate = 128, v;
+	unsigned long rate = 128;
 	struct topology topo = {
 		.host = { -1, -1 }, .latency = { 80, 300 },
 		.bandwidth = { 20ULL << 30, 5ULL << 30 }, .cpus = 2,
 	};
-	const char *cmd;
+	enum cmd cmd;
 	char *end;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	cmd = argv[1];
+	for (cmd = 0; cmd < NR_CMDS; cmd++)
+		if (!strcmp(argv[1], cmd_docs[cmd].name))
+			break;
+	if (cmd == NR_CMDS)
+		die_usage("unknown command '%s'", argv[1]);
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "S:t:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "S:s:jpt:n:h", opts, NULL)) != -1) {
 		struct target *t = &targets[nr_targets];
+		bool known = c != '?' && c != ':';
 
+		for (size_t i = 0; known && i < sizeof(opt_docs) / sizeof(opt_docs[0]); i++)
+			if (opt_docs[i].val == c && !(opt_docs[i].cmds & (1u << cmd)))
+				die_not_for(cmd, c);
 		switch (c) {
 		case 'S':
+		case 's':
 			add_vm(optarg);
 			break;
-		case 'f':
-		case 's':
+		case OPT_FAST:
+		case OPT_SLOW:
 			if (nr_targets == MAX_NODES + 2)
 				die_usage("too many targets%s", "");
 			t->node = -1;
-			t->tier = c == 's';
+			t->tier = c == OPT_SLOW;
 			if (parse_size(optarg, &t->size))
 				die_usage("bad size '%s'", optarg);
 			nr_targets++;
 			break;
-		case 'N': {
+		case OPT_NODE: {
 			long node = strtol(optarg, &end, 10);
 
 			if (nr_targets == MAX_NODES + 2)
@@ -707,12 +861,16 @@ int main(int argc, char **argv)
 			nr_targets++;
 			break;
 		}
+		case 'p':
+			json_flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				     JSON_C_TO_STRING_NOSLASHESCAPE;
+			/* fall through */
 		case 'j':
 			as_json = true;
 			break;
 		case 't':
 			timeout = strtod(optarg, &end);
-			if (end == optarg || *end || timeout <= 0)
+			if (end == optarg || *end || !(timeout > 0))
 				die_usage("bad --timeout '%s'", optarg);
 			break;
 		case 'n':
@@ -720,79 +878,68 @@ int main(int argc, char **argv)
 			if (end == optarg || *end || count <= 0)
 				die_usage("bad --count '%s'", optarg);
 			break;
-		case 'B':
+		case OPT_BUDGET:
 			if (parse_size(optarg, &dc.plan.budget) || !dc.plan.budget)
 				die_usage("bad --budget '%s'", optarg);
 			break;
-		case 'm':
+		case OPT_MIN:
 			if (parse_size(optarg, &dc.min))
 				die_usage("bad --min '%s'", optarg);
 			break;
-		case 'k':
+		case OPT_STEP_MIN:
 			if (parse_size(optarg, &dc.plan.min_step))
 				die_usage("bad --step-min '%s'", optarg);
 			break;
-		case 'i':
-		case 'r':
-		case 'H':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (end == optarg || *end || errno || optarg[0] == '-' ||
-			    (c != 'H' && !v) || v > (c == 'H' ? 1000 : c == 'i' ? 3600000 : 1048576))
-				die_usage("bad value '%s'", optarg);
-			if (c == 'i')
-				dc.interval_ms = v;
-			else if (c == 'r')
-				rate = v;
-			else
-				dc.plan.headroom = v;
+		case OPT_INTERVAL:
+			dc.interval_ms = parse_ulong(optarg, 1, 3600000);
 			break;
-		case 'd':
+		case OPT_RATE:
+			rate = parse_ulong(optarg, 1, 1048576);
+			break;
+		case OPT_HEADROOM:
+			dc.plan.headroom = parse_ulong(optarg, 0, 1000);
+			break;
+		case OPT_DRY_RUN:
 			dc.dry_run = true;
 			break;
-		case 'c':
-		case 1000:
-		case 1001:
-		case 1002:
-		case 1003:
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (end == optarg || *end || errno || optarg[0] == '-' ||
-			    ((c == 'c' || c >= 1002) && !v) || v > (c == 'c' ? 288 : 1000000))
-				die_usage("bad value '%s'", optarg);
-			if (c == 'c')
-				topo.cpus = v;
-			else if (c < 1002)
-				topo.host[c - 1000] = v;
-			else
-				topo.latency[c - 1002] = v;
+		case OPT_CPUS:
+			topo.cpus = parse_ulong(optarg, 1, 288);
 			break;
-		case 1004:
-		case 1005:
-			if (parse_size(optarg, &topo.bandwidth[c - 1004]) ||
-			    topo.bandwidth[c - 1004] < (1 << 20))
+		case OPT_FAST_HOST:
+		case OPT_SLOW_HOST:
+			topo.host[c - OPT_FAST_HOST] = parse_ulong(optarg, 0, 1000000);
+			break;
+		case OPT_FAST_LAT:
+		case OPT_SLOW_LAT:
+			topo.latency[c - OPT_FAST_LAT] = parse_ulong(optarg, 1, 1000000);
+			break;
+		case OPT_FAST_BW:
+		case OPT_SLOW_BW:
+			if (parse_size(optarg, &topo.bandwidth[c - OPT_FAST_BW]) ||
+			    topo.bandwidth[c - OPT_FAST_BW] < (1 << 20))
 				die_usage("bad bandwidth '%s'", optarg);
 			break;
 		case 'h':
-			usage(stdout);
+			cmd_usage(cmd);
 			return 0;
 		default:
 			exit(2);
 		}
 	}
-	if (!strcmp(cmd, "topology")) {
-		if (nr_vms || optind < argc)
-			die_usage("topology takes no VM and no arguments%s", "");
-		for (int i = 0; i < nr_targets; i++) {
-			if (targets[i].node >= 0)
-				die_usage("topology takes --fast and --slow, not --node%s", "");
+	if (cmd == TOPOLOGY) {
+		if (optind < argc)
+			die_usage("unexpected argument '%s'", argv[optind]);
+		for (int i = 0; i < nr_targets; i++)
 			topo.size[targets[i].tier] = targets[i].size;
-		}
 		return cmd_topology(&topo);
 	}
+	if (!nr_vms && getenv("QMP_SOCKET") && *getenv("QMP_SOCKET"))
+		add_vm(getenv("QMP_SOCKET"));
 	if (!nr_vms)
-		die_usage("no VM given (-S SOCK)%s", "");
-	if (!strcmp(cmd, "qmp")) {
+		die_usage("no VM given (-S ADDR or $QMP_SOCKET)%s", "");
+	if (nr_vms > 1 && cmd != SHOW && cmd != WAIT && cmd != DAEMON)
+		die_usage("%s takes one VM", cmd_docs[cmd].name);
+	if (cmd == QMP) {
 		if (optind >= argc || argc - optind > 2)
 			die_usage("qmp needs COMMAND [ARGUMENTS-JSON]%s", "");
 		if (strspn(argv[optind], "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
@@ -803,26 +950,30 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
 
-	if (!strcmp(cmd, "show")) {
+	switch (cmd) {
+	case SHOW:
 		connect_vms();
 		return cmd_show(as_json);
-	} else if (!strcmp(cmd, "set")) {
+	case SET:
+		if (!nr_targets)
+			die_usage("set needs --fast, --slow or --node%s", "");
 		connect_vms();
 		return cmd_set(targets, nr_targets);
-	} else if (!strcmp(cmd, "wait")) {
+	case WAIT:
 		connect_vms();
 		return cmd_wait(timeout > 0 ? timeout : 300);
-	} else if (!strcmp(cmd, "watch")) {
+	case WATCH:
 		connect_vms();
-		return cmd_watch(count, timeout);
-	} else if (!strcmp(cmd, "daemon")) {
+		return cmd_watch(count, timeout, as_json);
+	case DAEMON:
 		if (!dc.plan.budget)
 			die_usage("daemon needs --budget SIZE%s", "");
 		dc.plan.max_step = ((uint64_t)rate << 20) * dc.interval_ms / 1000;
 		dc.rounds = count;
+		dc.as_json = as_json;
 		connect_vms();
 		return cmd_daemon(&dc);
+	default:
+		return 2;
 	}
-	die_usage("unknown command '%s'", cmd);
-	return 2;
 }

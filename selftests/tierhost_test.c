@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tierhost's pieces on the host, no VM: the JSON reader, the QMP client
- * against a fake QMP server, and tierhost's usage errors.
+ * tierhost's pieces on the host, no VM: the QMP client against a fake QMP
+ * server (UNIX and TCP), tierhost's JSON output and its usage errors.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -11,81 +11,45 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "json.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include "plan.h"
 #include "qmp.h"
 
-TEST(json_valid)
+/* The typed getters keep QMP's sizes exact: unsigned 64-bit, no doubles. */
+TEST(qmp_typed_members)
 {
-	char err[128];
-	struct json *j = json_parse(" {\"a\": [1, -2, 3.5, true, false, null],"
-				    " \"big\": 18446744073709551615, \"min\": -9223372036854775808,"
-				    " \"s\": \"q\\\"\\u00e9\\ud83d\\ude00\\n\", \"o\": {}} ",
-				    err, sizeof(err));
+	struct json_object *j = json_tokener_parse(
+		"{\"one\": 1, \"neg\": -2, \"big\": 18446744073709551615,"
+		" \"min\": -9223372036854775808, \"f\": 3.5, \"b\": true, \"s\": \"x\"}");
 	uint64_t u;
 	int64_t i;
 	bool b;
 
-	ASSERT_NE(NULL, j) TH_LOG("%s", err);
-	ASSERT_EQ(6, json_len(json_get(j, "a")));
-	ASSERT_TRUE(json_u64(json_at(json_get(j, "a"), 0), &u));
-	ASSERT_EQ(1, u);
-	ASSERT_FALSE(json_u64(json_at(json_get(j, "a"), 1), &u));
-	ASSERT_TRUE(json_i64(json_at(json_get(j, "a"), 1), &i));
-	ASSERT_EQ(-2, i);
-	ASSERT_FALSE(json_i64(json_at(json_get(j, "a"), 2), &i));
-	ASSERT_TRUE(json_bool(json_at(json_get(j, "a"), 3), &b));
-	ASSERT_TRUE(b);
-	ASSERT_EQ(JSON_NULL, json_at(json_get(j, "a"), 5)->type);
-	ASSERT_EQ(NULL, json_at(json_get(j, "a"), 6));
-	ASSERT_TRUE(json_u64(json_get(j, "big"), &u));
-	ASSERT_EQ(UINT64_MAX, u);
-	ASSERT_FALSE(json_i64(json_get(j, "big"), &i));
-	ASSERT_TRUE(json_i64(json_get(j, "min"), &i));
-	ASSERT_EQ(INT64_MIN, i);
-	ASSERT_STREQ("q\"\xc3\xa9\xf0\x9f\x98\x80\n", json_str(json_get(j, "s")));
-	ASSERT_EQ(0, json_len(json_get(j, "o")));
-	ASSERT_EQ(NULL, json_get(j, "missing"));
-	ASSERT_EQ(NULL, json_str(json_get(j, "big")));
-	json_free(j);
-}
-
-TEST(json_invalid)
-{
-	static const char *const bad[] = {
-		"", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "\"open", "01", "-", "tru",
-		"[1] x", "\"\\ud800\"", "\"\\udc00\"", "\"\\x\"", "\"a\tb\"", "{1:2}",
-		"1e999", "\"\\u0000\"",
-	};
-	char deep[200], err[128];
-
-	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		struct json *j = json_parse(bad[k], err, sizeof(err));
-
-		EXPECT_EQ(NULL, j) TH_LOG("accepted '%s'", bad[k]);
-		EXPECT_NE(0, err[0]) TH_LOG("no message for '%s'", bad[k]);
-		json_free(j);
-	}
-	memset(deep, '[', sizeof(deep) - 1);
-	deep[sizeof(deep) - 1] = 0;
-	ASSERT_EQ(NULL, json_parse(deep, err, sizeof(err)));
-	ASSERT_NE(NULL, strstr(err, "nested too deeply"));
-}
-
-TEST(json_write_round_trip)
-{
-	const char *text = "{\"a\":[1,-2,true,null],\"s\":\"x\\\"\\\\\\u0001\",\"o\":{\"n\":18446744073709551615}}";
-	char err[128], *out = NULL;
-	size_t len = 0;
-	struct json *j = json_parse(text, err, sizeof(err));
-	FILE *f = open_memstream(&out, &len);
-
 	ASSERT_NE(NULL, j);
-	json_write(f, j);
-	fclose(f);
-	ASSERT_STREQ(text, out);
-	free(out);
-	json_free(j);
+	ASSERT_TRUE(qmp_get_u64(j, "one", &u));
+	ASSERT_EQ(1, u);
+	ASSERT_FALSE(qmp_get_u64(j, "neg", &u));
+	ASSERT_TRUE(qmp_get_i64(j, "neg", &i));
+	ASSERT_EQ(-2, i);
+	ASSERT_TRUE(qmp_get_u64(j, "big", &u));
+	ASSERT_EQ(UINT64_MAX, u);
+	ASSERT_FALSE(qmp_get_i64(j, "big", &i));
+	ASSERT_TRUE(qmp_get_i64(j, "min", &i));
+	ASSERT_EQ(INT64_MIN, i);
+	ASSERT_FALSE(qmp_get_u64(j, "f", &u));
+	ASSERT_FALSE(qmp_get_i64(j, "f", &i));
+	ASSERT_FALSE(qmp_get_u64(j, "s", &u));
+	ASSERT_FALSE(qmp_get_u64(j, "missing", &u));
+	ASSERT_TRUE(qmp_get_bool(j, "b", &b));
+	ASSERT_TRUE(b);
+	ASSERT_FALSE(qmp_get_bool(j, "one", &b));
+	ASSERT_STREQ("x", qmp_get_str(j, "s"));
+	ASSERT_EQ(NULL, qmp_get_str(j, "b"));
+	/* not an object */
+	ASSERT_FALSE(qmp_get_u64(qmp_get(j, "one"), "one", &u));
+	ASSERT_EQ(NULL, qmp_get(NULL, "one"));
+	json_object_put(j);
 }
 
 /* A fake QMP server: a greeting, then scripted answers per command. */
@@ -95,6 +59,8 @@ struct fake {
 	bool silent;		/* never answer the test command */
 	bool vm;		/* answer like a tiered VM (daemon test) */
 	bool stale;		/* an event and a reply before the greeting */
+	bool tcp;		/* listen on 127.0.0.1; path is tcp:127.0.0.1:PORT */
+	bool garbage;		/* answer with a line that is not JSON */
 	long demand_mib;	/* vm: fast node's guest-demand; < 0: none */
 	char set_args[512];	/* vm: the last x-balloon-nodes request */
 };
@@ -156,6 +122,8 @@ static void *fake_qmp(void *arg)
 			dprintf(fd, "{\"return\": {}, \"id\": %lu}\r\n", n);
 		} else if (f->silent) {
 			continue;
+		} else if (f->garbage) {
+			dprintf(fd, "{\"return\": oops\r\n");
 		} else if (f->vm) {
 			fake_vm_answer(f, fd, buf, n);
 		} else if (strstr(buf, "\"fails\"")) {
@@ -175,23 +143,41 @@ static void *fake_qmp(void *arg)
 static void fake_start(struct fake *f, pthread_t *t)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_in si = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(si);
 
-	snprintf(f->path, sizeof(f->path), "/tmp/tierhost_test.%d.sock", getpid());
-	unlink(f->path);
-	strcpy(sa.sun_path, f->path);
-	f->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(f->lfd, 1))
-		abort();
+	if (f->tcp) {
+		f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+		if (bind(f->lfd, (struct sockaddr *)&si, sizeof(si)) || listen(f->lfd, 1) ||
+		    getsockname(f->lfd, (struct sockaddr *)&si, &len))
+			abort();
+		snprintf(f->path, sizeof(f->path), "tcp:127.0.0.1:%u", ntohs(si.sin_port));
+	} else {
+		snprintf(f->path, sizeof(f->path), "/tmp/tierhost_test.%d.sock", getpid());
+		unlink(f->path);
+		strcpy(sa.sun_path, f->path);
+		f->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(f->lfd, 1))
+			abort();
+	}
 	pthread_create(t, NULL, fake_qmp, f);
 }
 
-TEST(qmp_client)
+static void fake_stop(struct fake *f, pthread_t t)
 {
-	struct fake f = { };
+	pthread_join(t, NULL);
+	close(f->lfd);
+	if (!f->tcp)
+		unlink(f->path);
+}
+
+static void qmp_client_run(struct __test_metadata *_metadata, bool tcp)
+{
+	struct fake f = { .tcp = tcp };
+	struct json_object *r, *ev, *args;
 	char err[256];
 	pthread_t t;
 	struct qmp *q;
-	struct json *r, *ev;
 	uint64_t v;
 
 	fake_start(&f, &t);
@@ -199,24 +185,50 @@ TEST(qmp_client)
 	ASSERT_NE(NULL, q) TH_LOG("%s", err);
 	r = qmp_call(q, "x-query-balloon-nodes", NULL, 5000, err, sizeof(err));
 	ASSERT_NE(NULL, r) TH_LOG("%s", err);
-	ASSERT_EQ(JSON_ARRAY, r->type);
-	ASSERT_TRUE(json_u64(json_get(json_at(r, 0), "node"), &v));
+	ASSERT_TRUE(json_object_is_type(r, json_type_array));
+	ASSERT_TRUE(qmp_get_u64(json_object_array_get_idx(r, 0), "node", &v));
 	ASSERT_EQ(0, v);
-	json_free(r);
+	json_object_put(r);
 	/* the event that came before the reply was kept */
 	ev = qmp_event(q, 100, err, sizeof(err));
 	ASSERT_NE(NULL, ev);
-	ASSERT_STREQ("BALLOON_NODE_CHANGE", json_str(json_get(ev, "event")));
-	json_free(ev);
+	ASSERT_STREQ("BALLOON_NODE_CHANGE", qmp_get_str(ev, "event"));
+	json_object_put(ev);
 	ASSERT_EQ(NULL, qmp_event(q, 100, err, sizeof(err)));
 	ASSERT_EQ(0, err[0]);
-	r = qmp_call(q, "fails", "{\"x\":1}", 5000, err, sizeof(err));
+	args = json_tokener_parse("{\"x\": 1}");
+	r = qmp_call(q, "fails", args, 5000, err, sizeof(err));
+	json_object_put(args);
 	ASSERT_EQ(NULL, r);
 	ASSERT_STREQ("Node 9 is not a NUMA node", err);
 	qmp_close(q);
-	pthread_join(t, NULL);
-	close(f.lfd);
-	unlink(f.path);
+	fake_stop(&f, t);
+}
+
+TEST(qmp_client)
+{
+	qmp_client_run(_metadata, false);
+}
+
+TEST(qmp_client_tcp)
+{
+	qmp_client_run(_metadata, true);
+}
+
+TEST(qmp_bad_message)
+{
+	struct fake f = { .garbage = true };
+	char err[256];
+	pthread_t t;
+	struct qmp *q;
+
+	fake_start(&f, &t);
+	q = qmp_open(f.path, 5000, err, sizeof(err));
+	ASSERT_NE(NULL, q) TH_LOG("%s", err);
+	ASSERT_EQ(NULL, qmp_call(q, "query-balloon", NULL, 5000, err, sizeof(err)));
+	ASSERT_NE(NULL, strstr(err, "bad QMP message")) TH_LOG("%s", err);
+	qmp_close(q);
+	fake_stop(&f, t);
 }
 
 TEST(qmp_greeting_after_stale_output)
@@ -225,18 +237,16 @@ TEST(qmp_greeting_after_stale_output)
 	char err[256];
 	pthread_t t;
 	struct qmp *q;
-	struct json *r;
+	struct json_object *r;
 
 	fake_start(&f, &t);
 	q = qmp_open(f.path, 5000, err, sizeof(err));
 	ASSERT_NE(NULL, q) TH_LOG("%s", err);
 	r = qmp_call(q, "x-query-balloon-nodes", NULL, 5000, err, sizeof(err));
 	ASSERT_NE(NULL, r) TH_LOG("%s", err);
-	json_free(r);
+	json_object_put(r);
 	qmp_close(q);
-	pthread_join(t, NULL);
-	close(f.lfd);
-	unlink(f.path);
+	fake_stop(&f, t);
 }
 
 TEST(qmp_timeout_and_no_server)
@@ -252,9 +262,7 @@ TEST(qmp_timeout_and_no_server)
 	ASSERT_EQ(NULL, qmp_call(q, "query-balloon", NULL, 300, err, sizeof(err)));
 	ASSERT_STREQ("QMP timed out", err);
 	qmp_close(q);
-	pthread_join(t, NULL);
-	close(f.lfd);
-	unlink(f.path);
+	fake_stop(&f, t);
 	ASSERT_EQ(NULL, qmp_open(f.path, 1000, err, sizeof(err)));
 	ASSERT_NE(NULL, strstr(err, "No such file"));
 }
@@ -305,9 +313,7 @@ static int daemon_round(struct fake *f, char *line, size_t len)
 	fake_start(f, &t);
 	rc = tierhost_fd(1, out, sizeof(out), "daemon", "-S", f->path, "--budget", "1G",
 			  "--min", "256M", "--rate", "1024", "-n", "1", NULL);
-	pthread_join(t, NULL);
-	close(f->lfd);
-	unlink(f->path);
+	fake_stop(f, t);
 	l = strstr(out, "\n0.");
 	l = l ? l + 1 : out;
 	len = strnlen(l, len - 1);
@@ -343,6 +349,64 @@ TEST(daemon_demand_from_memory_in_use)
 	daemon_expect(_metadata, -1, " 100 ", " used");
 }
 
+/* tierhost ARGS... against a fake VM; exit status, stdout parsed per line */
+static int fake_vm_json(struct fake *f, struct json_object **lines, int max,
+			const char *cmd, const char *opt1, const char *opt2, const char *opt3)
+{
+	char out[8192], *save = NULL, *l;
+	pthread_t t;
+	int rc, n = 0;
+
+	fake_start(f, &t);
+	rc = tierhost_fd(1, out, sizeof(out), cmd, "-S", f->path, opt1, opt2, opt3, NULL);
+	fake_stop(f, t);
+	for (l = strtok_r(out, "\n", &save); l && n < max; l = strtok_r(NULL, "\n", &save))
+		lines[n++] = json_tokener_parse(l);
+	return rc;
+}
+
+/* show --json passes QMP's reply through, fields tierhost does not know too */
+TEST(show_json_is_qmps_reply)
+{
+	struct fake f = { .vm = true, .demand_mib = -1 };
+	struct json_object *l[4] = { }, *ret;
+	uint64_t v;
+
+	ASSERT_EQ(0, fake_vm_json(&f, l, 4, "show", "--json", NULL, NULL));
+	ASSERT_NE(NULL, l[0]);
+	ASSERT_EQ(NULL, l[1]);
+	ASSERT_STREQ(strrchr(f.path, '/') + 1, qmp_get_str(l[0], "vm"));
+	ret = qmp_get(l[0], "return");
+	ASSERT_EQ(2, json_object_array_length(ret));
+	ASSERT_TRUE(qmp_get_u64(json_object_array_get_idx(ret, 1), "pxm", &v));
+	ASSERT_EQ(1, v);
+	ASSERT_TRUE(qmp_get_u64(json_object_array_get_idx(ret, 1), "node-size", &v));
+	ASSERT_EQ(2ULL << 30, v);
+	json_object_put(l[0]);
+}
+
+/* daemon --json: a configuration line, then one line per VM and round */
+TEST(daemon_json_lines)
+{
+	struct fake f = { .vm = true, .demand_mib = 900 };
+	struct json_object *l[4] = { };
+	uint64_t v;
+
+	ASSERT_EQ(0, fake_vm_json(&f, l, 4, "daemon", "--budget=1G", "--json", "-n1"));
+	ASSERT_NE(NULL, l[0]);
+	ASSERT_NE(NULL, l[1]);
+	ASSERT_TRUE(qmp_get_u64(l[0], "budget", &v));
+	ASSERT_EQ(1ULL << 30, v);
+	ASSERT_TRUE(qmp_get_u64(l[1], "demand", &v));
+	ASSERT_EQ(900ULL << 20, v);
+	ASSERT_STREQ("policy", qmp_get_str(l[1], "source"));
+	ASSERT_TRUE(qmp_get_u64(l[1], "next", &v));
+	ASSERT_NE(NULL, strstr(f.set_args, "\"size\":"));
+	json_object_put(l[0]);
+	json_object_put(l[1]);
+	json_object_put(l[2]);
+}
+
 TEST(tierhost_usage)
 {
 	char m[512];
@@ -365,8 +429,29 @@ TEST(tierhost_usage)
 	ASSERT_EQ(2, tierhost(m, sizeof(m), "daemon", "-S", "/x", "--budget", "1G", "--headroom", "-5", NULL));
 	ASSERT_EQ(1, tierhost(m, sizeof(m), "show", "-S", "/nonexistent/qmp", NULL));
 	ASSERT_NE(NULL, strstr(m, "No such file or directory"));
+	/* each command takes its own options only */
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "show", "-S", "/x", "--budget", "1G", NULL));
+	ASSERT_NE(NULL, strstr(m, "show does not take --budget"));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "set", "-S", "/x", "--json", NULL));
+	ASSERT_NE(NULL, strstr(m, "set does not take --json"));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "topology", "-S", "/x", "--fast", "1G", NULL));
+	ASSERT_NE(NULL, strstr(m, "topology does not take --vm"));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "set", "-S", "/x", "-S", "/y", "--fast", "1G", NULL));
+	ASSERT_NE(NULL, strstr(m, "set takes one VM"));
+	ASSERT_EQ(2, tierhost(m, sizeof(m), "show", "-S", "tcp:localhost", NULL));
+	ASSERT_NE(NULL, strstr(m, "expected tcp:HOST:PORT"));
+	/* $QMP_SOCKET stands for -S, as for QEMU's qom tools */
+	setenv("QMP_SOCKET", "/nonexistent/env.qmp", 1);
+	ASSERT_EQ(1, tierhost(m, sizeof(m), "show", NULL));
+	unsetenv("QMP_SOCKET");
+	ASSERT_NE(NULL, strstr(m, "/nonexistent/env.qmp: No such file"));
 	/* one line on stderr */
 	ASSERT_EQ(m + strlen(m) - 1, strchr(m, '\n'));
+	/* per-command help on stdout, exit 0, that command's options only */
+	ASSERT_EQ(0, tierhost_fd(1, m, sizeof(m), "set", "--help", NULL));
+	ASSERT_NE(NULL, strstr(m, "Usage: tierhost set"));
+	ASSERT_NE(NULL, strstr(m, "--node N=SIZE"));
+	ASSERT_EQ(NULL, strstr(m, "--budget"));
 }
 
 #define MIB (1ULL << 20)
