@@ -7,6 +7,11 @@ KOBJ		:= $(BUILD)/kernel
 KSRC		:= $(BUILD)/linux
 VMLINUX		:= $(KOBJ)/vmlinux
 VMLINUX_H	:= $(BUILD)/include/vmlinux.h
+# The kernel BTF the BPF programs are compiled against: the project's
+# kernel, or KERNEL_BTF=FILE, another tier_ext kernel's (the running one's:
+# make bpf KERNEL_BTF=/sys/kernel/btf/vmlinux), and then no kernel is built.
+KERNEL_BTF	?=
+BTF_FILE	:= $(or $(KERNEL_BTF),$(VMLINUX))
 KSFT_DIR	:= $(KSRC)/tools/testing/selftests
 
 CC		:= gcc
@@ -23,7 +28,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
 
-.PHONY: all deps kernel qemu host-tools vmm-initrd bpf loader selftests install check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
+.PHONY: FORCE all deps kernel qemu host-tools vmm-initrd bpf loader selftests install check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
 
 all: bpf loader selftests host-tools
 
@@ -45,7 +50,7 @@ $(BUILD)/bin/tierhost: host/tierhost.c host/qmp.c host/qmp.h host/plan.c host/pl
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(CFLAGS) -o $@ host/tierhost.c host/qmp.c host/plan.c -ljson-c
 
-bpf: kernel
+bpf: $(if $(KERNEL_BTF),deps,kernel)
 	@$(MAKE) --no-print-directory $(POLICY_OBJS) $(TEST_BPF_OBJS)
 
 loader: deps
@@ -86,8 +91,15 @@ demo: bpf loader
 check: selftests testbed qemu host-tools vmm-initrd $(BUILD)/bin/ballast $(BUILD)/bin/gups $(BUILD)/bin/faultclock
 	@scripts/run-checks.sh
 
-$(VMLINUX_H): $(VMLINUX)
+# which BTF vmlinux.h came from: switching KERNEL_BTF regenerates it
+$(BUILD)/include/btf-source: FORCE
 	@mkdir -p $(dir $@)
+	@echo "$(abspath $(BTF_FILE))" | cmp -s - $@ || echo "$(abspath $(BTF_FILE))" > $@
+
+$(VMLINUX_H): $(BTF_FILE) $(BUILD)/include/btf-source
+	@mkdir -p $(dir $@)
+	@$(BPFTOOL) btf dump file $< format raw | grep -q "STRUCT 'tier_ext_ops'" || { \
+		echo "bpf: $< has no struct tier_ext_ops: that kernel lacks tier_ext (README.md, \"Your own kernel\")" >&2; exit 1; }
 	$(BPFTOOL) btf dump file $< format c > $@.tmp
 	@if cmp -s $@.tmp $@; then rm $@.tmp; touch $@; else mv $@.tmp $@; fi
 
@@ -101,7 +113,7 @@ $(BUILD)/selftests/progs/%.bpf.o: selftests/progs/%.bpf.c $(BPF_HEADERS) $(VMLIN
 
 $(BUILD)/bin/tierctl: loader/tierctl.c $(LOADER_SRCS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(CFLAGS) -o $@ loader/tierctl.c loader/policy.c $(LIBS) -ljson-c
+	$(CC) -std=c11 $(CFLAGS) -o $@ loader/tierctl.c loader/policy.c $(LIBS) -ljson-c -lnuma
 
 $(BUILD)/bin/hotset: bench/workloads/hotset.c bench/workloads/hotset.h
 	@mkdir -p $(dir $@)

@@ -13,6 +13,8 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <mntent.h>
+#include <numa.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -56,10 +59,13 @@ static const char usage_text[] =
 "                                        every process, or those of a cgroup v2\n"
 "  status                                state, policy, targets, last exit, counters\n"
 "  list                                  installed policies and their parameters\n"
+"  top [-d SEC] [-n COUNT] [--pid PID]...\n"
+"                                        counter rates, memory per node and per\n"
+"                                        target, every SEC seconds\n"
 "\n"
 "POLICY is a name from 'tierctl list' or a path to a .bpf.o file.\n"
 "Options (before or after the command):\n"
-"  -j, --json      JSON output (status, list, target list)\n"
+"  -j, --json      JSON output (status, list, target list, top)\n"
 "  -p, --pretty    JSON output, indented\n"
 "  -v, --verbose   show libbpf and verifier output\n"
 "  -h, --help      show this help; 'tierctl COMMAND --help': that command's\n"
@@ -122,6 +128,17 @@ static const char help_list[] =
 "\n"
 "The installed policies with their description and parameters (default,\n"
 "range, meaning). -j/-p: a JSON array.\n";
+
+static const char help_top[] =
+"Usage: tierctl top [-d SEC] [-n COUNT] [--pid PID]...\n"
+"\n"
+"Every SEC seconds (-d, --delay; 1), COUNT times (-n, --count; until\n"
+"interrupted): the tier_ext counters that changed, per second\n"
+"(/proc/vmstat tier_ext_*); per NUMA node its memory tier (0 the fastest,\n"
+"from " "/sys/devices/virtual/memory_tiering), size and free memory; and the\n"
+"memory of each target and each --pid on each node (the first 16; from\n"
+"/proc/PID/numa_maps, as numastat -p). Text in MiB, redrawn on a terminal;\n"
+"-j/-p: one JSON object per report, sizes in bytes, every counter's rate.\n";
 
 static __attribute__((format(printf, 1, 2)))
 int error(const char *fmt, ...)
@@ -952,6 +969,322 @@ static int cmd_list(int argc, char **argv)
 	return ret;
 }
 
+/*
+ * tierctl top: what the policy does, every interval. Rates are the
+ * tier_ext_* counters of /proc/vmstat per second; per node its memory
+ * tier (rank in /sys/devices/virtual/memory_tiering, 0 the fastest), size
+ * and free memory (libnuma); per target (and --pid) its memory on each
+ * node, summed from /proc/PID/numa_maps as numastat -p does.
+ */
+#define TOP_MAX_COUNTERS	64
+#define TOP_MAX_PIDS		16
+#define TOP_MAX_NODES		64
+#define MEMTIER_DIR		"/sys/devices/virtual/memory_tiering"
+
+struct counters {
+	int n;
+	char name[TOP_MAX_COUNTERS][48];
+	unsigned long long v[TOP_MAX_COUNTERS];
+};
+
+static void counter_add(void *ctx, const char *name, unsigned long long v)
+{
+	struct counters *c = ctx;
+
+	if (c->n == TOP_MAX_COUNTERS)
+		return;
+	snprintf(c->name[c->n], sizeof(c->name[0]), "%s", name);
+	c->v[c->n++] = v;
+}
+
+/* Each node's memory tier rank (0 the fastest), or -1 where unknown. */
+static void memory_tiers(int *rank, int max_node)
+{
+	struct dirent **ents;
+	int n, r = 0;
+
+	for (int i = 0; i <= max_node; i++)
+		rank[i] = -1;
+	/* memory_tierN: a larger N is a larger abstract distance, slower */
+	n = scandir(MEMTIER_DIR, &ents, NULL, versionsort);
+	for (int i = 0; i < n; i++) {
+		char path[512], list[256] = "";
+		struct bitmask *nodes = NULL;
+		FILE *f = NULL;
+
+		if (!strncmp(ents[i]->d_name, "memory_tier", 11)) {
+			snprintf(path, sizeof(path), MEMTIER_DIR "/%s/nodelist", ents[i]->d_name);
+			f = fopen(path, "r");
+		}
+		free(ents[i]);
+		if (!f)
+			continue;
+		if (fgets(list, sizeof(list), f)) {
+			list[strcspn(list, "\n")] = '\0';	/* libnuma wants none */
+			nodes = numa_parse_nodestring(list);
+		}
+		fclose(f);
+		if (!nodes)
+			continue;
+		for (int k = 0; k <= max_node; k++)
+			if (numa_bitmask_isbitset(nodes, k))
+				rank[k] = r;
+		numa_bitmask_free(nodes);
+		r++;
+	}
+	if (n >= 0)
+		free(ents);
+}
+
+/* Bytes of process @pid on each node, from numa_maps; -1 if it is gone. */
+static int pid_node_bytes(int pid, unsigned long long *bytes, int max_node)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	memset(bytes, 0, sizeof(*bytes) * (max_node + 1));
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long kb = 4, pages[TOP_MAX_NODES] = { 0 };
+		char *save, *tok;
+
+		for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+			unsigned int node;
+			unsigned long long v;
+
+			if (sscanf(tok, "N%u=%llu", &node, &v) == 2 && node <= (unsigned int)max_node)
+				pages[node] = v;
+			else
+				sscanf(tok, "kernelpagesize_kB=%llu", &kb);
+		}
+		for (int k = 0; k <= max_node; k++)
+			bytes[k] += pages[k] * kb * 1024;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static volatile sig_atomic_t top_stop;
+
+static void top_signal(int sig __attribute__((unused)))
+{
+	top_stop = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One report: the rates since @prev (taken @dt seconds ago). */
+static void top_report(const struct counters *prev, const struct counters *cur, double dt,
+		       double interval, const int *pids, int nr_pids, int nr_targets)
+{
+	int max_node = numa_max_node(), rank[TOP_MAX_NODES], shown = 0;
+	unsigned long long bytes[TOP_MAX_PIDS][TOP_MAX_NODES];
+	bool alive[TOP_MAX_PIDS];
+	char state[64], ops[160], tier[16];
+	struct json_object *root = NULL, *rates = NULL, *nodes = NULL, *tgts = NULL;
+
+	if (max_node >= TOP_MAX_NODES)
+		max_node = TOP_MAX_NODES - 1;
+	memory_tiers(rank, max_node);
+	for (int p = 0; p < nr_pids; p++)
+		alive[p] = !pid_node_bytes(pids[p], bytes[p], max_node);
+	read_sysfs("state", state, sizeof(state));
+	read_sysfs("ops", ops, sizeof(ops));
+	if (json) {
+		root = json_object_new_object();
+		rates = json_object_new_object();
+		nodes = json_object_new_array();
+		tgts = json_object_new_array();
+		json_object_object_add(root, "interval_s", json_object_new_double(dt));
+		json_object_object_add(root, "state", json_object_new_string(state));
+		json_object_object_add(root, "policy", *ops ? json_object_new_string(ops) : NULL);
+	} else {
+		if (isatty(STDOUT_FILENO))
+			fputs("\033[H\033[2J", stdout);	/* redraw, as top does */
+		printf("tier_ext: %s, policy %s, %d target%s; every %.1f s\n", state,
+		       *ops ? ops : "-", nr_targets, nr_targets == 1 ? "" : "s", interval);
+		printf("per second:");
+	}
+	for (int i = 0; i < cur->n; i++) {
+		unsigned long long before = 0;
+		double rate;
+
+		for (int k = 0; k < prev->n; k++)
+			if (!strcmp(prev->name[k], cur->name[i]))
+				before = prev->v[k];
+		rate = (cur->v[i] - before) / dt;
+		if (json) {
+			json_object_object_add(rates, cur->name[i], json_object_new_double(rate));
+		} else if (cur->v[i] != before) {
+			printf(" %s=%.1f", cur->name[i], rate);
+			shown++;
+		}
+	}
+	if (!json) {
+		printf("%s\n%4s %4s %9s %9s", shown ? "" : " -", "node", "tier", "MiB", "free");
+		for (int p = 0; p < nr_pids; p++) {
+			char col[24];
+
+			snprintf(col, sizeof(col), "pid %d", pids[p]);
+			printf(" %15s", col);
+		}
+		printf("\n");
+	}
+	for (int k = 0; k <= max_node; k++) {
+		long long free_b, size = numa_node_size64(k, &free_b);
+
+		if (size <= 0)
+			continue;
+		if (json) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "node", json_object_new_int(k));
+			json_object_object_add(o, "tier", rank[k] >= 0 ? json_object_new_int(rank[k]) : NULL);
+			json_object_object_add(o, "bytes", json_object_new_int64(size));
+			json_object_object_add(o, "free", json_object_new_int64(free_b));
+			json_object_array_add(nodes, o);
+			continue;
+		}
+		snprintf(tier, sizeof(tier), "%d", rank[k]);
+		printf("%4d %4s %9.1f %9.1f", k, rank[k] >= 0 ? tier : "-",
+		       size / 1048576.0, free_b / 1048576.0);
+		for (int p = 0; p < nr_pids; p++)
+			if (alive[p])
+				printf(" %15.1f", bytes[p][k] / 1048576.0);
+			else
+				printf(" %15s", "(gone)");
+		printf("\n");
+	}
+	if (!json) {
+		printf("(memory in MiB; tier 0 is the fastest memory tier)\n");
+		fflush(stdout);
+		return;
+	}
+	for (int p = 0; p < nr_pids; p++) {
+		struct json_object *o = json_object_new_object(), *per = json_object_new_object();
+
+		json_object_object_add(o, "pid", json_object_new_int(pids[p]));
+		for (int k = 0; alive[p] && k <= max_node; k++) {
+			char key[16];
+
+			if (numa_node_size64(k, NULL) <= 0)
+				continue;
+			snprintf(key, sizeof(key), "%d", k);
+			json_object_object_add(per, key, json_object_new_uint64(bytes[p][k]));
+		}
+		json_object_object_add(o, "bytes", alive[p] ? per : NULL);
+		if (!alive[p])
+			json_object_put(per);
+		json_object_array_add(tgts, o);
+	}
+	json_object_object_add(root, "rates", rates);
+	json_object_object_add(root, "nodes", nodes);
+	json_object_object_add(root, "targets", tgts);
+	json_print(root);
+	fflush(stdout);
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "delay", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "pid", required_argument, NULL, 'i' },
+		{ 0 }
+	};
+	int pids[TOP_MAX_PIDS], nr_pids = 0, nr_given = 0, nr_targets, c;
+	struct counters prev = { 0 }, cur = { 0 };
+	double delay = 1.0, t0;
+	long count = -1;
+	char targets[1200], *end;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":d:n:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			delay = strtod(optarg, &end);
+			if (end == optarg || *end || !(delay >= 0.1 && delay <= 3600))
+				return usage_error("--delay needs seconds, 0.1 to 3600", optarg);
+			break;
+		case 'n':
+			errno = 0;
+			count = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || count <= 0)
+				return usage_error("--count needs a positive number", optarg);
+			break;
+		case 'i':
+			if (nr_pids == TOP_MAX_PIDS)
+				return usage_error("too many --pid options", NULL);
+			if (parse_pid(optarg, &pids[nr_pids]))
+				return usage_error("invalid PID", optarg);
+			nr_pids++;
+			break;
+		case ':':
+			return usage_error("option needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument", argv[optind]);
+	if (access(SYSFS_DIR, F_OK))
+		return error("this kernel has no tier_ext (CONFIG_TIER_EXT): "
+			     SYSFS_DIR " is missing");
+	if (numa_available() < 0)
+		return error("this kernel has no NUMA support");
+	nr_given = nr_pids;
+	signal(SIGINT, top_signal);
+	signal(SIGTERM, top_signal);
+	vmstat_visit(counter_add, &prev);
+	t0 = now_s();
+	while (!top_stop && count) {
+		struct timespec ts = { (time_t)delay, (long)((delay - (time_t)delay) * 1e9) };
+		double t;
+
+		nanosleep(&ts, NULL);
+		if (top_stop)
+			break;
+		cur.n = 0;
+		vmstat_visit(counter_add, &cur);
+		t = now_s();
+		/* the targets as they are now, after the ones given */
+		nr_pids = nr_given;
+		nr_targets = 0;
+		read_sysfs("targets", targets, sizeof(targets));
+		for (char *s = strtok(targets, " \n"); s; s = strtok(NULL, " \n")) {
+			int pid, dup = 0;
+
+			if (parse_pid(s, &pid))
+				continue;
+			nr_targets++;
+			if (nr_pids == TOP_MAX_PIDS)
+				continue;
+			for (int p = 0; p < nr_pids; p++)
+				dup |= pids[p] == pid;
+			if (!dup)
+				pids[nr_pids++] = pid;
+		}
+		top_report(&prev, &cur, t - t0, delay, pids, nr_pids, nr_targets);
+		prev = cur;
+		t0 = t;
+		if (count > 0)
+			count--;
+	}
+	return 0;
+}
+
 static int cmd_load_new(int argc, char **argv)
 {
 	return cmd_load(argc, argv, false);
@@ -969,6 +1302,7 @@ static const struct command commands[] = {
 	{ "target", cmd_target, help_target },
 	{ "status", cmd_status, help_status },
 	{ "list", cmd_list, help_list },
+	{ "top", cmd_top, help_top },
 };
 
 /* -j, -p or -v (bpftool's), before or after the command: set it. */

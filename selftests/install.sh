@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make install into a temporary DESTDIR: the installed tierctl finds the
-# installed policies, the man page renders cleanly, bash completion loads.
+# installed policies, the man page renders cleanly, bash completion loads;
+# make bpf builds against another kernel's BTF (KERNEL_BTF).
 #   install.sh COUNTS-FILE     writes "PASS FAIL SKIP" to COUNTS-FILE
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,4 +50,24 @@ if command -v systemd-analyze > /dev/null; then
 	check "systemd units verify and start the installed binaries" units
 else
 	n=$((n + 1)) skip=$((skip + 1)); echo "ok $n - install: systemd units # SKIP no systemd-analyze"
+fi
+# make bpf against another kernel's BTF builds no kernel: the project
+# kernel's vmlinux stands for a tier_ext kernel of one's own
+own_btf() {
+	make -s -C "$top" bpf BUILD="$dest/b" KERNEL_BTF="$top/build/kernel/vmlinux" > "$out" 2>&1 ||
+		{ sed 's/^/# /' "$out"; return 1; }
+	[ ! -e "$dest/b/kernel" ] && [ -s "$dest/b/policies/demeter.bpf.o" ]
+}
+check "make bpf KERNEL_BTF=FILE builds the policies and no kernel" own_btf
+# and stops in one clear line on a kernel without tier_ext
+no_tier_ext_btf() {
+	! make -s -C "$top" bpf BUILD="$dest/c" KERNEL_BTF=/sys/kernel/btf/vmlinux > "$out" 2>&1 &&
+		grep -q "^bpf: /sys/kernel/btf/vmlinux has no struct tier_ext_ops: that kernel lacks tier_ext" "$out"
+}
+if [ ! -r /sys/kernel/btf/vmlinux ] || bpftool btf dump file /sys/kernel/btf/vmlinux format raw 2>/dev/null |
+	grep -q "STRUCT 'tier_ext_ops'"; then
+	n=$((n + 1)) skip=$((skip + 1))
+	echo "ok $n - install: make bpf against a kernel without tier_ext # SKIP the host kernel has tier_ext or no BTF"
+else
+	check "make bpf KERNEL_BTF= a kernel without tier_ext stops with a clear error" no_tier_ext_btf
 fi

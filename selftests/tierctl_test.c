@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 
 #include <json-c/json.h>
+#include <numa.h>
+#include <pthread.h>
 
 #include "kselftest_harness.h"
 #include "tier_test.h"
@@ -513,6 +515,82 @@ TEST_F(cli, refuses_numa_balancing_tiering_mode)
 	EXPECT_STREQ("disabled", tier_sysfs("state"));
 	ASSERT_EQ(0, tier_write_file("/proc/sys/kernel/numa_balancing", "0"));
 	EXPECT_EQ(0, tierctl(self->out, "load", "static"));
+}
+
+/* Injects samples while tierctl top measures their rate. */
+static void *inject_samples(void *addr)
+{
+	for (int i = 0; i < 60; i++) {
+		tier_inject(getpid(), (unsigned long)addr, 1, 1);
+		usleep(10000);
+	}
+	return NULL;
+}
+
+TEST_F(cli, top_reports_rates_nodes_and_targets)
+{
+	size_t len = 8 << 20;
+	char *buf = numa_alloc_onnode(len, 1), pid[16], *save = NULL, *line, head[64];
+	struct json_object *r[2] = { }, *nodes, *t, *n0, *n1;
+	int k = 0, tier0 = -1, tier1 = -1;
+	double samples = 0;
+	pthread_t th;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 1, len);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ASSERT_EQ(0, tierctl(self->out, "load", "static", "--pid", pid));
+	pthread_create(&th, NULL, inject_samples, buf);
+	ASSERT_EQ(0, tierctl(self->out, "top", "-j", "-n", "2", "-d", "0.3"));
+	pthread_join(th, NULL);
+	for (line = strtok_r(self->out, "\n", &save); line && k < 2; line = strtok_r(NULL, "\n", &save))
+		r[k++] = json_tokener_parse(line);
+	ASSERT_NE(NULL, r[0]);
+	ASSERT_NE(NULL, r[1]);
+	for (k = 0; k < 2; k++) {
+		struct json_object *v;
+
+		EXPECT_STREQ("static", json_object_get_string(json_object_object_get(r[k], "policy")));
+		v = json_object_object_get(json_object_object_get(r[k], "rates"), "samples");
+		ASSERT_NE(NULL, v);
+		samples += json_object_get_double(v);
+	}
+	/* the injected samples show as a rate */
+	EXPECT_LT(10, samples);
+	/* node 1 is a lower memory tier than node 0 (HMAT) */
+	nodes = json_object_object_get(r[1], "nodes");
+	for (k = 0; k < (int)json_object_array_length(nodes); k++) {
+		struct json_object *n = json_object_array_get_idx(nodes, k);
+		int id = json_object_get_int(json_object_object_get(n, "node"));
+		int tier = json_object_get_int(json_object_object_get(n, "tier"));
+
+		EXPECT_LT(0, json_object_get_int64(json_object_object_get(n, "bytes")));
+		if (id == 0)
+			tier0 = tier;
+		else if (id == 1)
+			tier1 = tier;
+	}
+	EXPECT_EQ(0, tier0);
+	EXPECT_EQ(1, tier1);
+	/* our 8 MiB on node 1, counted from numa_maps */
+	t = json_object_array_get_idx(json_object_object_get(r[1], "targets"), 0);
+	EXPECT_EQ(getpid(), json_object_get_int(json_object_object_get(t, "pid")));
+	n0 = json_object_object_get(json_object_object_get(t, "bytes"), "0");
+	n1 = json_object_object_get(json_object_object_get(t, "bytes"), "1");
+	ASSERT_NE(NULL, n0);
+	ASSERT_NE(NULL, n1);
+	EXPECT_LE(len, json_object_get_uint64(n1));
+	json_object_put(r[0]);
+	json_object_put(r[1]);
+
+	/* text: a column per target, a row per node with its tier */
+	ASSERT_EQ(0, tierctl(self->out, "top", "-n", "1", "-d", "0.1"));
+	snprintf(head, sizeof(head), "pid %s", pid);
+	EXPECT_NE(NULL, strstr(self->out, head)) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "\n   1    1 ")) TH_LOG("%s", self->out);
+	EXPECT_EQ(2, tierctl(self->out, "top", "-d", "0"));
+	EXPECT_ONE_LINE(self->out, "tierctl: --delay needs seconds, 0.1 to 3600: 0");
+	numa_free(buf, len);
 }
 
 TEST_HARNESS_MAIN
