@@ -2,7 +2,9 @@
 /*
  * A minimal synchronous QMP client over a UNIX or TCP socket. QMP sends
  * one JSON object per line (qmp-spec.rst, "Protocol Specification"); json-c
- * parses them.
+ * parses them. A libvirt-managed VM is reached through virsh's monitor
+ * pass-through instead (virsh qemu-monitor-command and qemu-monitor-event):
+ * libvirt owns the VM's QMP socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,7 +25,9 @@
 #define QMP_MAX_EVENTS 256
 
 struct qmp {
-	int fd;
+	int fd;			/* the socket; libvirt: virsh qemu-monitor-event's output */
+	const char *domain;	/* libvirt: the domain's name, else NULL */
+	pid_t events_pid;	/* libvirt: that virsh */
 	char *buf;		/* received, not yet parsed */
 	size_t len, cap;
 	unsigned long id;
@@ -85,6 +91,34 @@ const char *qmp_get_str(struct json_object *obj, const char *key)
 	return json_object_is_type(j, json_type_string) ? json_object_get_string(j) : NULL;
 }
 
+/*
+ * A line of virsh qemu-monitor-event ("event NAME at SECONDS.MICROSECONDS
+ * for domain 'DOMAIN': DATA") as the QMP event it reports; NULL for other
+ * lines.
+ */
+static struct json_object *virsh_event(const char *line)
+{
+	struct json_object *ev, *data = NULL, *ts;
+	long long sec, usec;
+	char name[64];
+	const char *d;
+
+	if (sscanf(line, "event %63s at %lld.%lld for domain", name, &sec, &usec) != 3)
+		return NULL;
+	d = strstr(line, "': ");
+	if (d)
+		data = json_tokener_parse(d + 3);
+	ev = json_object_new_object();
+	ts = json_object_new_object();
+	json_object_object_add(ts, "seconds", json_object_new_int64(sec));
+	json_object_object_add(ts, "microseconds", json_object_new_int64(usec));
+	json_object_object_add(ev, "timestamp", ts);
+	json_object_object_add(ev, "event", json_object_new_string(name));
+	if (data)
+		json_object_object_add(ev, "data", data);
+	return ev;
+}
+
 /* Next message (one JSON object per line), waiting until @deadline. */
 static struct json_object *read_msg(struct qmp *q, long long deadline, char *err,
 				    size_t errlen)
@@ -100,6 +134,14 @@ static struct json_object *read_msg(struct qmp *q, long long deadline, char *err
 			struct json_object *j;
 
 			*nl = 0;
+			if (q->domain) {
+				j = virsh_event(q->buf);
+				q->len -= nl + 1 - q->buf;
+				memmove(q->buf, nl + 1, q->len);
+				if (j)
+					return j;
+				continue;
+			}
 			j = json_tokener_parse_verbose(q->buf, &jerr);
 			q->len -= nl + 1 - q->buf;
 			memmove(q->buf, nl + 1, q->len);
@@ -152,6 +194,122 @@ static void keep_event(struct qmp *q, struct json_object *ev)
 		memmove(q->events, q->events + 1, sizeof(q->events[0]) * --q->nr_events);
 	}
 	q->events[q->nr_events++] = ev;
+}
+
+static const char *virsh_path(void)
+{
+	const char *v = getenv("VIRSH");
+
+	return v && *v ? v : "virsh";
+}
+
+/* Starts virsh with @args (NULL-terminated); its stdout in *@out_fd, its stderr in *@err_fd. */
+static pid_t virsh_spawn(char *const *args, int *out_fd, int *err_fd)
+{
+	int o[2], e[2];
+	pid_t pid;
+
+	if (pipe2(o, O_CLOEXEC))
+		return -1;
+	if (pipe2(e, O_CLOEXEC)) {
+		close(o[0]);
+		close(o[1]);
+		return -1;
+	}
+	pid = fork();
+	if (!pid) {
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		execvp(args[0], args);
+		fprintf(stderr, "error: cannot run %s: %s\n", args[0], strerror(errno));
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	if (pid < 0) {
+		close(o[0]);
+		close(e[0]);
+		return -1;
+	}
+	*out_fd = o[0];
+	*err_fd = e[0];
+	return pid;
+}
+
+/*
+ * virsh qemu-monitor-command DOMAIN MSG: QMP's reply, or NULL with virsh's
+ * error (its "error: " line) in @err.
+ */
+static struct json_object *virsh_call(struct qmp *q, const char *msg, long long deadline,
+				      char *err, size_t errlen)
+{
+	char *args[] = { (char *)virsh_path(), "qemu-monitor-command", (char *)q->domain,
+			 (char *)msg, NULL };
+	char out[1 << 16], errbuf[1024];
+	size_t olen = 0, elen = 0;
+	int ofd, efd, status;
+	struct json_object *j;
+	pid_t pid;
+
+	pid = virsh_spawn(args, &ofd, &efd);
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot run %s: %s", args[0], strerror(errno));
+		return NULL;
+	}
+	while (ofd >= 0 || efd >= 0) {
+		struct pollfd p[2] = { { .fd = ofd, .events = POLLIN }, { .fd = efd, .events = POLLIN } };
+		long long left = deadline - now_ms();
+		int n;
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		n = poll(p, 2, left);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; n > 0 && i < 2; i++) {
+			int *fd = i ? &efd : &ofd;
+			char *b = i ? errbuf : out;
+			size_t *len = i ? &elen : &olen, cap = i ? sizeof(errbuf) : sizeof(out);
+			ssize_t r;
+
+			if (!p[i].revents)
+				continue;
+			r = read(*fd, b + *len, cap - 1 - *len);
+			if (r > 0) {
+				*len += r;
+			} else if (r == 0 || errno != EINTR) {
+				close(*fd);
+				*fd = -1;
+			}
+		}
+	}
+	if (ofd >= 0)
+		close(ofd);
+	if (efd >= 0)
+		close(efd);
+	waitpid(pid, &status, 0);
+	out[olen] = 0;
+	errbuf[elen] = 0;
+	if (deadline <= now_ms() && !(WIFEXITED(status) && !WEXITSTATUS(status))) {
+		snprintf(err, errlen, "QMP timed out");
+		return NULL;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		const char *e = strstr(errbuf, "error: ");
+
+		e = e ? e + 7 : *errbuf ? errbuf : "virsh failed";
+		snprintf(err, errlen, "%.*s", (int)strcspn(e, "\n"), e);
+		return NULL;
+	}
+	j = json_tokener_parse(out);
+	if (!json_object_is_type(j, json_type_object)) {
+		snprintf(err, errlen, "bad QMP message from virsh: %.*s", (int)strcspn(out, "\n"), out);
+		json_object_put(j);
+		return NULL;
+	}
+	return j;
 }
 
 /* connect(2) that gives up at @deadline; 0 or an errno */
@@ -255,6 +413,22 @@ struct qmp *qmp_open(const char *addr, int timeout_ms, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	q->fd = -1;
+	if (!strncmp(addr, "libvirt:", 8)) {
+		/* libvirt negotiated the capabilities: check that the VM answers */
+		q->domain = addr + 8;
+		r = qmp_call(q, "query-status", NULL, timeout_ms, err, errlen);
+		if (!r) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "%s: %s", addr, why);
+			qmp_close(q);
+			return NULL;
+		}
+		json_object_put(r);
+		return q;
+	}
 	q->fd = qmp_connect(addr, deadline, err, errlen);
 	if (q->fd < 0) {
 		qmp_close(q);
@@ -292,6 +466,10 @@ void qmp_close(struct qmp *q)
 		return;
 	if (q->fd >= 0)
 		close(q->fd);
+	if (q->events_pid > 0) {
+		kill(q->events_pid, SIGTERM);
+		waitpid(q->events_pid, NULL, 0);
+	}
 	while (q->nr_events)
 		json_object_put(q->events[--q->nr_events]);
 	free(q->buf);
@@ -313,6 +491,25 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
+/* A reply's return value (taking @j), or NULL with its error in @err. */
+static struct json_object *reply_return(struct json_object *j, char *err, size_t errlen)
+{
+	struct json_object *e = qmp_get(j, "error"), *r;
+
+	if (e) {
+		const char *d = qmp_get_str(e, "desc");
+
+		snprintf(err, errlen, "%s", d ? d : "QMP error without a description");
+		json_object_put(j);
+		return NULL;
+	}
+	r = json_object_get(qmp_get(j, "return"));
+	json_object_put(j);
+	if (!r)
+		snprintf(err, errlen, "QMP reply without a return value");
+	return r;
+}
+
 struct json_object *qmp_call(struct qmp *q, const char *cmd, struct json_object *args,
 			     int timeout_ms, char *err, size_t errlen)
 {
@@ -331,6 +528,17 @@ struct json_object *qmp_call(struct qmp *q, const char *cmd, struct json_object 
 	}
 	text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (q->domain) {
+		/* virsh matches the reply; its id is libvirt's */
+		struct json_object *j;
+
+		json_object_object_del(msg, "id");
+		text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
+		j = text ? virsh_call(q, text, deadline, err, errlen) : NULL;
+		json_object_put(msg);
+		return j ? reply_return(j, err, errlen) : NULL;
+	}
 	rc = text ? write_all(q->fd, text, strlen(text)) || write_all(q->fd, "\n", 1) : -1;
 	json_object_put(msg);
 	if (rc) {
@@ -338,7 +546,7 @@ struct json_object *qmp_call(struct qmp *q, const char *cmd, struct json_object 
 		return NULL;
 	}
 	for (;;) {
-		struct json_object *j = read_msg(q, deadline, err, errlen), *r, *e;
+		struct json_object *j = read_msg(q, deadline, err, errlen);
 		uint64_t got;
 
 		if (!j)
@@ -352,19 +560,7 @@ struct json_object *qmp_call(struct qmp *q, const char *cmd, struct json_object 
 			json_object_put(j);
 			continue;
 		}
-		e = qmp_get(j, "error");
-		if (e) {
-			const char *d = qmp_get_str(e, "desc");
-
-			snprintf(err, errlen, "%s", d ? d : "QMP error without a description");
-			json_object_put(j);
-			return NULL;
-		}
-		r = json_object_get(qmp_get(j, "return"));
-		json_object_put(j);
-		if (!r)
-			snprintf(err, errlen, "QMP reply without a return value");
-		return r;
+		return reply_return(j, err, errlen);
 	}
 }
 
@@ -373,6 +569,19 @@ struct json_object *qmp_event(struct qmp *q, int timeout_ms, char *err, size_t e
 	long long deadline = now_ms() + timeout_ms;
 
 	err[0] = 0;
+	if (q->domain && q->events_pid <= 0) {
+		/* libvirt: events from now on, through one long-running virsh */
+		char *args[] = { (char *)virsh_path(), "qemu-monitor-event", "--domain",
+				 (char *)q->domain, "--loop", NULL };
+		int efd;
+
+		q->events_pid = virsh_spawn(args, &q->fd, &efd);
+		if (q->events_pid < 0) {
+			snprintf(err, errlen, "cannot run %s: %s", args[0], strerror(errno));
+			return NULL;
+		}
+		close(efd);	/* its errors end its output: "QMP connection closed" */
+	}
 	for (;;) {
 		struct json_object *j;
 

@@ -87,7 +87,8 @@ static const struct opt_doc {
 	unsigned int cmds;
 	const char *text;
 } opt_docs[] = {
-	{ 'S', ANY_VM, "-S, --vm [NAME=]ADDR   a VM's QMP socket: PATH, unix:PATH or tcp:HOST:PORT\n"
+	{ 'S', ANY_VM, "-S, --vm [NAME=]ADDR   a VM's QMP socket (PATH, unix:PATH, tcp:HOST:PORT) or\n"
+		       "                         libvirt:DOMAIN (through virsh; $LIBVIRT_DEFAULT_URI)\n"
 		       "                         (repeatable for show, wait and daemon); NAME\n"
 		       "                         labels it [the socket's file name]" },
 	{ 's', ANY_VM, "-s, --socket ADDR      the same as --vm (QEMU's qom tools' name); without\n"
@@ -163,7 +164,9 @@ static void usage(FILE *f)
 	fprintf(f,
 "\n"
 "'tierhost COMMAND --help' describes a command and its options.\n"
-"ADDR is a QMP socket: PATH or unix:PATH, or tcp:HOST:PORT (QEMU's -qmp syntax).\n"
+"ADDR is a QMP socket: PATH or unix:PATH, or tcp:HOST:PORT (QEMU's -qmp syntax),\n"
+"or libvirt:DOMAIN, a libvirt-managed VM, through virsh's QEMU monitor\n"
+"pass-through (qemu-monitor-command, qemu-monitor-event).\n"
 "SIZE is in bytes unless suffixed with K, M, G or T (powers of 1024).\n"
 "QEMU serves one client per QMP socket: give watch and daemon their own socket.\n"
 "Exit status: 0 ok, 1 error, 2 usage, 3 wait timed out.\n");
@@ -230,8 +233,8 @@ static void add_vm(const char *arg)
 		name = strndup(arg, eq - arg);
 		vm->sock = eq + 1;
 		vm->named = true;
-	} else if (!strncmp(arg, "tcp:", 4)) {
-		name = strdup(arg + 4);
+	} else if (!strncmp(arg, "tcp:", 4) || !strncmp(arg, "libvirt:", 8)) {
+		name = strdup(strchr(arg, ':') + 1);
 		vm->sock = arg;
 	} else {
 		const char *base = strrchr(arg, '/');

@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Idempotent install of the Debian packages tier_ext needs to build and test.
+# Idempotent install of the Debian packages tier_ext needs to build and test
+# (libvirt's daemon without libvirt-daemon-system: selftests/vmm/libvirt.sh
+# runs a private libvirtd; no service is installed or started).
 # On Debian 12 (bookworm) libbpf, bpftool and QEMU come from bookworm-backports.
 #   install-deps.sh [bench]   bench: also the benchmark suite's applications
 set -euo pipefail
@@ -9,7 +11,8 @@ pkgs_common=(build-essential flex bison bc cpio rsync xz-utils kmod libelf-dev l
 	     zlib1g-dev pkg-config dwarves ccache clang llvm libnuma-dev libjson-c-dev numactl python3 python3-ply
 	     man-db bash-completion
 	     libglib2.0-dev linux-source-6.12 stress-ng
-	     dpkg-dev ninja-build libpixman-1-dev libfdt-dev python3-venv)
+	     dpkg-dev ninja-build libpixman-1-dev libfdt-dev python3-venv
+	     libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu)
 # meson >= 1.5 builds QEMU 10.0 (make qemu)
 pkgs_backports=(libbpf-dev bpftool qemu-system-x86 meson)
 # the benchmark suite runs them in the guest (whose root is the host's)

@@ -62,7 +62,7 @@ counted "$top/bench/testbed/validate.sh" "$vm/testbed.counts"
 echo "# testbed: virtual time (icount and the tier_access model)"
 counted "$top/bench/testbed/vtime.sh" "$vm/vtime.counts"
 echo "# vmm: per-tier balloon and tierhost under make qemu's QEMU, driven from the host"
-for t in balloon_nodes balloon_migrate tierhost_daemon; do
+for t in balloon_nodes balloon_migrate tierhost_daemon libvirt; do
 	echo "# ===== $t.sh"
 	counted "$top/selftests/vmm/$t.sh" "$vm/$t.counts"
 done
