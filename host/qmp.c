@@ -245,8 +245,8 @@ static struct json_object *virsh_call(struct qmp *q, const char *msg, long long 
 {
 	char *args[] = { (char *)virsh_path(), "qemu-monitor-command", (char *)q->domain,
 			 (char *)msg, NULL };
-	char out[1 << 16], errbuf[1024];
-	size_t olen = 0, elen = 0;
+	char *out = NULL, errbuf[1024], scratch[4096];
+	size_t olen = 0, ocap = 0, elen = 0;
 	int ofd, efd, status;
 	struct json_object *j;
 	pid_t pid;
@@ -270,15 +270,30 @@ static struct json_object *virsh_call(struct qmp *q, const char *msg, long long 
 			break;
 		for (int i = 0; n > 0 && i < 2; i++) {
 			int *fd = i ? &efd : &ofd;
-			char *b = i ? errbuf : out;
-			size_t *len = i ? &elen : &olen, cap = i ? sizeof(errbuf) : sizeof(out);
 			ssize_t r;
 
 			if (!p[i].revents)
 				continue;
-			r = read(*fd, b + *len, cap - 1 - *len);
+			if (!i && ocap - olen < 4096) {
+				char *b = realloc(out, ocap * 2 + 8192);
+
+				if (!b)
+					break;
+				out = b;
+				ocap = ocap * 2 + 8192;
+			}
+			/* stdout grows; past 1 KiB of stderr is read and dropped */
+			if (i)
+				r = read(*fd, elen < sizeof(errbuf) - 1 ? errbuf + elen : scratch,
+					 elen < sizeof(errbuf) - 1 ? sizeof(errbuf) - 1 - elen :
+					 sizeof(scratch));
+			else
+				r = read(*fd, out + olen, ocap - 1 - olen);
 			if (r > 0) {
-				*len += r;
+				if (!i)
+					olen += r;
+				else if (elen < sizeof(errbuf) - 1)
+					elen += r;
 			} else if (r == 0 || errno != EINTR) {
 				close(*fd);
 				*fd = -1;
@@ -290,25 +305,28 @@ static struct json_object *virsh_call(struct qmp *q, const char *msg, long long 
 	if (efd >= 0)
 		close(efd);
 	waitpid(pid, &status, 0);
-	out[olen] = 0;
 	errbuf[elen] = 0;
+	j = NULL;
 	if (deadline <= now_ms() && !(WIFEXITED(status) && !WEXITSTATUS(status))) {
 		snprintf(err, errlen, "QMP timed out");
-		return NULL;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		const char *e = strstr(errbuf, "error: ");
 
 		e = e ? e + 7 : *errbuf ? errbuf : "virsh failed";
 		snprintf(err, errlen, "%.*s", (int)strcspn(e, "\n"), e);
-		return NULL;
+	} else if (!out) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		out[olen] = 0;
+		j = json_tokener_parse(out);
+		if (!json_object_is_type(j, json_type_object)) {
+			snprintf(err, errlen, "bad QMP message from virsh: %.*s",
+				 (int)strcspn(out, "\n"), out);
+			json_object_put(j);
+			j = NULL;
+		}
 	}
-	j = json_tokener_parse(out);
-	if (!json_object_is_type(j, json_type_object)) {
-		snprintf(err, errlen, "bad QMP message from virsh: %.*s", (int)strcspn(out, "\n"), out);
-		json_object_put(j);
-		return NULL;
-	}
+	free(out);
 	return j;
 }
 

@@ -161,6 +161,14 @@ plans() {
 	echo "$line" | awk -v d="$dom" '$2 == d && $9 == "used" && $8 == 200 { ok = 1 } END { exit !ok }'
 }
 check "daemon through libvirt: balloon statistics and a plan" plans
+# a reply of hundreds of KiB comes through virsh whole
+big_reply() {
+	lv qmp query-qmp-schema | python3 -c 'import json, sys
+s = json.load(sys.stdin)
+print("# query-qmp-schema: %d entries" % len(s))
+sys.exit(0 if len(s) > 500 else 1)'
+}
+check "qmp through libvirt: query-qmp-schema's reply whole" big_reply
 refuses() {
 	local out rc=0
 	out=$("$tierhost" show -S libvirt:no-such-domain 2>&1) || rc=$?
