@@ -537,8 +537,9 @@ struct json_object *qmp_call(struct qmp *q, const char *cmd, struct json_object 
 	const char *text;
 	int rc;
 
+	/* through virsh no id: virsh matches the reply, with libvirt's id */
 	if (!msg || json_object_object_add(msg, "execute", json_object_new_string(cmd)) ||
-	    json_object_object_add(msg, "id", json_object_new_uint64(id)) ||
+	    (!q->domain && json_object_object_add(msg, "id", json_object_new_uint64(id))) ||
 	    (args && json_object_object_add(msg, "arguments", json_object_get(args)))) {
 		json_object_put(msg);
 		snprintf(err, errlen, "out of memory");
@@ -547,12 +548,8 @@ struct json_object *qmp_call(struct qmp *q, const char *cmd, struct json_object 
 	text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (q->domain) {
-		/* virsh matches the reply; its id is libvirt's */
 		struct json_object *j;
 
-		json_object_object_del(msg, "id");
-		text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
 		j = text ? virsh_call(q, text, deadline, err, errlen) : NULL;
 		json_object_put(msg);
 		return j ? reply_return(j, err, errlen) : NULL;

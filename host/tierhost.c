@@ -522,13 +522,13 @@ static int cmd_watch(long count, double timeout, bool as_json)
 			json_object_put(ev);
 			continue;
 		}
-		if (as_json)
+		if (as_json) {
 			print_json(vm_json(&vms[0], NULL, ev));
-		else
+		} else {
 			printf("%.3f node %" PRIu64 " target %" PRIu64 " actual %" PRIu64
 			       " MiB\n", now_s() - start, node, target >> 20, actual >> 20);
-		if (!as_json)
 			json_object_put(ev);
+		}
 		if (count > 0)
 			count--;
 	}

@@ -1090,7 +1090,7 @@ static void top_report(const struct counters *prev, const struct counters *cur, 
 {
 	int max_node = numa_max_node(), rank[TOP_MAX_NODES], shown = 0;
 	unsigned long long bytes[TOP_MAX_PIDS][TOP_MAX_NODES];
-	bool alive[TOP_MAX_PIDS];
+	bool alive[TOP_MAX_PIDS], has_mem[TOP_MAX_NODES];
 	char state[64], ops[160], tier[16];
 	struct json_object *root = NULL, *rates = NULL, *nodes = NULL, *tgts = NULL;
 
@@ -1144,7 +1144,8 @@ static void top_report(const struct counters *prev, const struct counters *cur, 
 	for (int k = 0; k <= max_node; k++) {
 		long long free_b, size = numa_node_size64(k, &free_b);
 
-		if (size <= 0)
+		has_mem[k] = size > 0;
+		if (!has_mem[k])
 			continue;
 		if (json) {
 			struct json_object *o = json_object_new_object();
@@ -1178,7 +1179,7 @@ static void top_report(const struct counters *prev, const struct counters *cur, 
 		for (int k = 0; alive[p] && k <= max_node; k++) {
 			char key[16];
 
-			if (numa_node_size64(k, NULL) <= 0)
+			if (!has_mem[k])
 				continue;
 			snprintf(key, sizeof(key), "%d", k);
 			json_object_object_add(per, key, json_object_new_uint64(bytes[p][k]));

@@ -163,6 +163,14 @@ static void fake_start(struct fake *f, pthread_t *t)
 	pthread_create(t, NULL, fake_qmp, f);
 }
 
+/* The fake started and a client connected to it, or the test fails. */
+#define FAKE_OPEN(f, t, q, err)						\
+	do {								\
+		fake_start(&(f), &(t));					\
+		(q) = qmp_open((f).path, 5000, err, sizeof(err));	\
+		ASSERT_NE(NULL, q) TH_LOG("%s", err);			\
+	} while (0)
+
 static void fake_stop(struct fake *f, pthread_t t)
 {
 	pthread_join(t, NULL);
@@ -180,9 +188,7 @@ static void qmp_client_run(struct __test_metadata *_metadata, bool tcp)
 	struct qmp *q;
 	uint64_t v;
 
-	fake_start(&f, &t);
-	q = qmp_open(f.path, 5000, err, sizeof(err));
-	ASSERT_NE(NULL, q) TH_LOG("%s", err);
+	FAKE_OPEN(f, t, q, err);
 	r = qmp_call(q, "x-query-balloon-nodes", NULL, 5000, err, sizeof(err));
 	ASSERT_NE(NULL, r) TH_LOG("%s", err);
 	ASSERT_TRUE(json_object_is_type(r, json_type_array));
@@ -222,9 +228,7 @@ TEST(qmp_bad_message)
 	pthread_t t;
 	struct qmp *q;
 
-	fake_start(&f, &t);
-	q = qmp_open(f.path, 5000, err, sizeof(err));
-	ASSERT_NE(NULL, q) TH_LOG("%s", err);
+	FAKE_OPEN(f, t, q, err);
 	ASSERT_EQ(NULL, qmp_call(q, "query-balloon", NULL, 5000, err, sizeof(err)));
 	ASSERT_NE(NULL, strstr(err, "bad QMP message")) TH_LOG("%s", err);
 	qmp_close(q);
@@ -239,9 +243,7 @@ TEST(qmp_greeting_after_stale_output)
 	struct qmp *q;
 	struct json_object *r;
 
-	fake_start(&f, &t);
-	q = qmp_open(f.path, 5000, err, sizeof(err));
-	ASSERT_NE(NULL, q) TH_LOG("%s", err);
+	FAKE_OPEN(f, t, q, err);
 	r = qmp_call(q, "x-query-balloon-nodes", NULL, 5000, err, sizeof(err));
 	ASSERT_NE(NULL, r) TH_LOG("%s", err);
 	json_object_put(r);
@@ -256,9 +258,7 @@ TEST(qmp_timeout_and_no_server)
 	pthread_t t;
 	struct qmp *q;
 
-	fake_start(&f, &t);
-	q = qmp_open(f.path, 5000, err, sizeof(err));
-	ASSERT_NE(NULL, q) TH_LOG("%s", err);
+	FAKE_OPEN(f, t, q, err);
 	ASSERT_EQ(NULL, qmp_call(q, "query-balloon", NULL, 300, err, sizeof(err)));
 	ASSERT_STREQ("QMP timed out", err);
 	qmp_close(q);
