@@ -26,7 +26,7 @@ BPF_HEADERS	:= $(wildcard bpf-progs/include/tier_ext/*.h)
 POLICY_OBJS	:= $(patsubst policies/%.bpf.c,$(BUILD)/policies/%.bpf.o,$(wildcard policies/*.bpf.c))
 TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.bpf.o,$(wildcard selftests/progs/*.bpf.c))
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
-LOADER_SRCS	:= loader/policy.c loader/policy.h $(BPF_HEADERS)
+LOADER_SRCS	:= loader/policy.c loader/policy.h loader/memtier.h $(BPF_HEADERS)
 
 .PHONY: FORCE all deps kernel qemu host-tools vmm-initrd bpf loader selftests install check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
 
@@ -84,7 +84,7 @@ install:
 	done
 
 # Boot the tiered VM, run the hot-set workload under static, swap demeter in.
-demo: bpf loader
+demo: bpf loader qemu
 	@scripts/demo.sh
 
 # Host-side checks, every selftest inside a booted tiered VM, the testbed check.
@@ -115,14 +115,14 @@ $(BUILD)/bin/tierctl: loader/tierctl.c $(LOADER_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(CFLAGS) -o $@ loader/tierctl.c loader/policy.c $(LIBS) -ljson-c -lnuma
 
-$(BUILD)/bin/hotset: bench/workloads/hotset.c bench/workloads/hotset.h
+$(BUILD)/bin/hotset: bench/workloads/hotset.c bench/workloads/hotset.h loader/memtier.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) -o $@ $< -lnuma -lpthread
 
 # The benchmark suite's own workloads (bench/workloads/*.c but hotset).
 WORKLOADS	:= $(filter-out $(BUILD)/bin/hotset,$(patsubst bench/workloads/%.c,$(BUILD)/bin/%,$(wildcard bench/workloads/*.c)))
 
-$(BUILD)/bin/%: bench/workloads/%.c bench/workloads/workload.h
+$(BUILD)/bin/%: bench/workloads/%.c bench/workloads/workload.h loader/memtier.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) -o $@ $< -lnuma -lm
 

@@ -28,6 +28,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
+#include "memtier.h"
 #include "policy.h"
 
 #define SYSFS_DIR	"/sys/kernel/mm/tier_ext"
@@ -979,7 +980,6 @@ static int cmd_list(int argc, char **argv)
 #define TOP_MAX_COUNTERS	64
 #define TOP_MAX_PIDS		16
 #define TOP_MAX_NODES		64
-#define MEMTIER_DIR		"/sys/devices/virtual/memory_tiering"
 
 struct counters {
 	int n;
@@ -995,45 +995,6 @@ static void counter_add(void *ctx, const char *name, unsigned long long v)
 		return;
 	snprintf(c->name[c->n], sizeof(c->name[0]), "%s", name);
 	c->v[c->n++] = v;
-}
-
-/* Each node's memory tier rank (0 the fastest), or -1 where unknown. */
-static void memory_tiers(int *rank, int max_node)
-{
-	struct dirent **ents;
-	int n, r = 0;
-
-	for (int i = 0; i <= max_node; i++)
-		rank[i] = -1;
-	/* memory_tierN: a larger N is a larger abstract distance, slower */
-	n = scandir(MEMTIER_DIR, &ents, NULL, versionsort);
-	for (int i = 0; i < n; i++) {
-		char path[512], list[256] = "";
-		struct bitmask *nodes = NULL;
-		FILE *f = NULL;
-
-		if (!strncmp(ents[i]->d_name, "memory_tier", 11)) {
-			snprintf(path, sizeof(path), MEMTIER_DIR "/%s/nodelist", ents[i]->d_name);
-			f = fopen(path, "r");
-		}
-		free(ents[i]);
-		if (!f)
-			continue;
-		if (fgets(list, sizeof(list), f)) {
-			list[strcspn(list, "\n")] = '\0';	/* libnuma wants none */
-			nodes = numa_parse_nodestring(list);
-		}
-		fclose(f);
-		if (!nodes)
-			continue;
-		for (int k = 0; k <= max_node; k++)
-			if (numa_bitmask_isbitset(nodes, k))
-				rank[k] = r;
-		numa_bitmask_free(nodes);
-		r++;
-	}
-	if (n >= 0)
-		free(ents);
 }
 
 /* Bytes of process @pid on each node, from numa_maps; -1 if it is gone. */
@@ -1096,7 +1057,7 @@ static void top_report(const struct counters *prev, const struct counters *cur, 
 
 	if (max_node >= TOP_MAX_NODES)
 		max_node = TOP_MAX_NODES - 1;
-	memory_tiers(rank, max_node);
+	memtier_ranks(rank, max_node + 1);
 	for (int p = 0; p < nr_pids; p++)
 		alive[p] = !pid_node_bytes(pids[p], bytes[p], max_node);
 	read_sysfs("state", state, sizeof(state));

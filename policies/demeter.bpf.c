@@ -149,7 +149,6 @@ struct {
 	__type(value, struct scan_buf);
 } scan_buf SEC(".maps");
 
-s32 fast_nid = -1, slow_nid = -1;
 u32 epoch_no;
 u64 last_epoch_ns;
 u64 hot_bytes_now;
@@ -194,15 +193,12 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(demeter_init)
 {
 	s32 nid;
 
-	if (!tier_fast_slow_nodes(&fast_nid, &slow_nid)) {
+	if (!tier_nodes_init()) {
 		bpf_tier_error("demeter needs a fast and a slow memory tier");
 		return -19;	/* -ENODEV */
 	}
 	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++)
-		if (nid < bpf_tier_nr_node_ids() && bpf_tier_node_has_memory(nid))
-			node_fast[nid] = bpf_tier_node_tier(nid) == 0;
-		else
-			node_fast[nid] = 0;
+		node_fast[nid] = tier_node_is_fast(nid);
 	last_epoch_ns = bpf_ktime_get_ns();
 	tier_stat_add(window_ms, epoch_ms);
 	return 0;
@@ -845,7 +841,24 @@ struct plan {
 	u64 vfreq;
 	u64 vleft;		/* its fast pages not yet asked for */
 	bool victims_done;
+	/* per fast node: its room less what this epoch promotes there */
+	u64 node_room[TIER_EXT_SCAN_NODES];
 };
+
+/* The fast node with the most room left in plan @p (promotions spread). */
+static __always_inline s32 promotion_node(struct plan *p)
+{
+	s32 nid, best = fast_nid;
+	u64 most = 0;
+
+	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++) {
+		if (tier_node_is_fast(nid) && p->node_room[nid] > most) {
+			most = p->node_room[nid];
+			best = nid;
+		}
+	}
+	return best;
+}
 
 static __always_inline s64 request(u32 t, s32 i, s32 nid, u64 pages)
 {
@@ -898,7 +911,7 @@ static long room_step(u64 k, void *data)
 		n = p->vleft;
 	if (n > p->budget)
 		n = p->budget;
-	if (request(p->vt, p->vi, slow_nid, n) > 0) {
+	if (request(p->vt, p->vi, tier_demotion_node(fast_nid), n) > 0) {
 		tier_stat_inc(demote_reqs);
 		p->reqs++;
 		p->room += n;
@@ -925,7 +938,7 @@ static long promote_step(u64 k, void *data)
 	struct plan *p = data;
 	struct rt_range *r;
 	u64 f = 0, n;
-	s32 t = 0, i = 0;
+	s32 t = 0, i = 0, dst;
 
 	if (!p->budget || p->reqs >= MAX_REQS || !p->cap_left)
 		return 1;
@@ -944,7 +957,10 @@ static long promote_step(u64 k, void *data)
 		n = p->room;
 	if (!n || p->reqs >= MAX_REQS)
 		return 1;
-	if (request(t, i, fast_nid, n) > 0) {
+	dst = promotion_node(p);
+	if (request(t, i, dst, n) > 0) {
+		if (dst >= 0 && dst < TIER_EXT_SCAN_NODES)
+			p->node_room[dst] -= n < p->node_room[dst] ? n : p->node_room[dst];
 		tier_stat_inc(promote_reqs);
 		p->reqs++;
 		p->budget -= n;
@@ -960,10 +976,11 @@ __noinline int plan_epoch(u64 max_freq)
 	struct search_ctx sc = {};
 	struct plan p = {};
 	u64 fast_cap, fast_now, hot, free, wmark;
+	s32 nid;
 
 	/* hot set: the lowest threshold whose ranges fit the fast tier */
-	fast_cap = bpf_tier_node_usable(fast_nid);
-	fast_now = bpf_tier_node_capacity(fast_nid);
+	fast_cap = tier_fast_sum(bpf_tier_node_usable);
+	fast_now = tier_fast_sum(bpf_tier_node_capacity);
 	sc.cap = fast_cap * fast_pct / 100;
 	sc.lo = 1;
 	sc.hi = max_freq + 1;
@@ -984,9 +1001,15 @@ __noinline int plan_epoch(u64 max_freq)
 		return 0;
 	}
 	p.budget = max_pages_epoch;
-	free = bpf_tier_node_free(fast_nid);
+	free = tier_fast_sum(bpf_tier_node_free);
 	wmark = fast_cap * demote_wmark_pct / 100;
-	p.room = bpf_tier_node_room(fast_nid);
+	p.room = 0;
+	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++) {
+		if (!tier_node_is_fast(nid))
+			continue;
+		p.node_room[nid] = bpf_tier_node_room(nid);
+		p.room += p.node_room[nid];
+	}
 	p.cap_left = sc.cap;
 	p.vt = -1;
 	if (fast_now > fast_cap) {
@@ -1018,14 +1041,23 @@ __noinline int plan_epoch(u64 max_freq)
  */
 static void publish_demand(void)
 {
-	u64 pages = 0;
+	u64 pages = 0, usable, total;
+	s32 nid;
 	u32 t;
 
 	if (fast_nid < 0)
 		return;
 	for (t = 0; t < RT_MAX_TREES; t++)
 		pages += warm_pages[t];
-	bpf_tier_node_set_demand(fast_nid, pages * 100 / fast_pct);
+	pages = pages * 100 / fast_pct;
+	/* several fast nodes: each its share, by its usable size */
+	total = tier_fast_sum(bpf_tier_node_usable);
+	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++) {
+		if (!tier_node_is_fast(nid))
+			continue;
+		usable = bpf_tier_node_usable(nid);
+		bpf_tier_node_set_demand(nid, total ? pages * usable / total : pages);
+	}
 }
 
 /*
@@ -1093,7 +1125,7 @@ void BPF_STRUCT_OPS_SLEEPABLE(demeter_tick)
 /* The host resized the fast tier: re-plan at the next tick. */
 void BPF_STRUCT_OPS(demeter_capacity_changed, s32 nid, u64 usable, u64 target)
 {
-	if (nid != fast_nid)
+	if (!tier_node_is_fast(nid))
 		return;
 	tier_stat_inc(capacity_events);
 	last_epoch_ns = 0;

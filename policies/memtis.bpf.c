@@ -108,7 +108,6 @@ struct {
 	__type(value, struct probe_buf);
 } probe_buf SEC(".maps");
 
-s32 fast_nid = -1, slow_nid = -1;
 u64 bins[NR_BINS];		/* pages per bin, rebuilt every period */
 u32 hot_bin = NR_BINS;		/* pages in bins >= hot_bin are hot */
 u64 samples_since_cool;
@@ -155,7 +154,7 @@ static void account(s32 pid, u64 addr, s32 nid, bool young, bool probe)
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(memtis_init)
 {
-	if (!tier_fast_slow_nodes(&fast_nid, &slow_nid)) {
+	if (!tier_nodes_init()) {
 		bpf_tier_error("memtis needs a fast and a slow memory tier");
 		return -19;	/* -ENODEV */
 	}
@@ -361,6 +360,7 @@ struct {
 struct move_ctx {
 	s32 pid;
 	u32 n[2];
+	s32 dst[2];		/* the nodes this period promotes and demotes to */
 	u64 budget[2];		/* pages */
 } mc;
 
@@ -372,7 +372,7 @@ static void move_flush(struct move_buf *buf, u32 d)
 	if (!n || n > PROBE_MAX)
 		return;
 	if (bpf_tier_migrate_pages(mc.pid, buf->addr[d & 1], n * sizeof(u64),
-				   d ? slow_nid : fast_nid, 0) > 0) {
+				   mc.dst[d & 1], 0) > 0) {
 		if (d)
 			tier_stat_inc(demote_reqs);
 		else
@@ -390,9 +390,9 @@ static long move_cb(void *map, u64 *key, struct page_info *pi, void *ctx)
 
 	if ((s32)(*key >> 40) != mc.pid)
 		return 0;
-	if (hot && pi->nid != fast_nid)
+	if (hot && !tier_node_is_fast(pi->nid))
 		d = 0;
-	else if (!hot && pi->count == 0 && pi->nid == fast_nid)
+	else if (!hot && pi->count == 0 && tier_node_is_fast(pi->nid))
 		d = 1;
 	else
 		return 0;
@@ -404,7 +404,7 @@ static long move_cb(void *map, u64 *key, struct page_info *pi, void *ctx)
 		return 1;
 	buf->addr[d][n] = (*key & ((1ULL << 40) - 1)) << PAGE_SHIFT_;
 	mc.n[d] = n + 1;
-	pi->nid = d ? slow_nid : fast_nid;
+	pi->nid = mc.dst[d & 1];
 	if (n + 1 == PROBE_MAX)
 		move_flush(buf, d);
 	return 0;
@@ -461,6 +461,8 @@ __noinline int move_target(u32 t, u64 promote, u64 demote)
 	mc.n[0] = mc.n[1] = 0;
 	mc.budget[0] = promote;
 	mc.budget[1] = demote;
+	mc.dst[0] = tier_promotion_node();
+	mc.dst[1] = tier_demotion_node(fast_nid);
 	bpf_for_each_map_elem(&pages, move_cb, &buf, 0);
 	move_flush(buf, 1);
 	move_flush(buf, 0);
@@ -479,8 +481,8 @@ static void adapt(void)
 		samples_since_cool = 0;
 		tier_stat_inc(coolings);
 	}
-	cap = bpf_tier_node_capacity(fast_nid);
-	room = bpf_tier_node_room(fast_nid);
+	cap = tier_fast_sum(bpf_tier_node_capacity);
+	room = tier_fast_sum(bpf_tier_node_room);
 	tc.fit = cap * fast_pct / 100;
 	tc.hot = NR_BINS;
 	bpf_loop(NR_BINS, thresh_step, &tc, 0);

@@ -61,7 +61,7 @@ static void batch_send(struct batch *b)
 		return;
 	if (shadow)
 		flags |= TIER_MIGRATE_SHADOW;
-	if (bpf_tier_migrate_pages(b->pid, b->pages, n * sizeof(u64), fast_nid,
+	if (bpf_tier_migrate_pages(b->pid, b->pages, n * sizeof(u64), tier_promotion_node(),
 				   flags) > 0) {
 		tier_stat_inc(tx_batches);
 		tier_stat_add(tx_pages, n);

@@ -37,7 +37,7 @@ TIER_POLICY("TPP: hint-fault promotion, early demotion (upstream tiering mode)")
 /* Promotion from the fault path, like upstream */
 s32 BPF_STRUCT_OPS(tpp_numa_fault, struct tier_ext_sample *s)
 {
-	return tpp_promotion_candidate(s) ? fast_nid : NUMA_NO_NODE;
+	return tpp_promotion_candidate(s) ? tier_promotion_node() : NUMA_NO_NODE;
 }
 
 TIER_OPS_DEFINE(tpp_ops,

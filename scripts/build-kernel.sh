@@ -18,6 +18,7 @@ fragments=("$patches/guest.config")
 jobs=${JOBS:-$(nproc)}
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
+. "$top/scripts/progress.sh"
 
 [ $# -eq 0 ] || die "no arguments expected (got '$*')"
 
@@ -54,16 +55,19 @@ fi
 make_k() {
 	local cc=gcc
 	command -v ccache >/dev/null && cc="ccache gcc"
-	make -s -C "$src" O="$obj" CC="$cc" HOSTCC="$cc" -j"$jobs" "$@"
+	make -C "$src" O="$obj" CC="$cc" HOSTCC="$cc" -j"$jobs" "$@"
 }
+
+# kbuild's "  CC      mm/tier_ext.o" lines: the files compiled so far
+compiled() { echo "$(grep -c '^  CC ' "$1") files compiled"; }
 
 cfg_stamp=$( { echo "$src_stamp"; cat "${fragments[@]}"; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$obj/.tier_ext_cfg" 2>/dev/null)" != "$cfg_stamp" ]; then
 	echo "build-kernel: configuring (tinyconfig + ${fragments[*]#"$top/"})"
 	mkdir -p "$obj"
-	make_k tinyconfig >/dev/null
+	make_k -s tinyconfig >/dev/null
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null
-	make_k olddefconfig >/dev/null
+	make_k -s olddefconfig >/dev/null
 	# Every option the fragment asks for must survive dependency resolution.
 	bad=0
 	while IFS= read -r line; do
@@ -76,6 +80,9 @@ if [ "$(cat "$obj/.tier_ext_cfg" 2>/dev/null)" != "$cfg_stamp" ]; then
 	echo "$cfg_stamp" > "$obj/.tier_ext_cfg"
 fi
 
-echo "build-kernel: building bzImage with $jobs jobs"
-make_k bzImage
+echo "build-kernel: building bzImage with $jobs jobs (log: $build/kernel-build.log)"
+progress build-kernel "$build/kernel-build.log" compiled -- make_k bzImage ||
+	{ grep -B2 -A12 -m3 -E 'error|Error [0-9]' "$build/kernel-build.log" >&2 ||
+		tail -30 "$build/kernel-build.log" >&2
+	  die "build failed (log: $build/kernel-build.log)"; }
 echo "build-kernel: $obj/arch/x86/boot/bzImage"

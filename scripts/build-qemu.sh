@@ -18,6 +18,10 @@ patches=$top/vmm-patch
 jobs=${JOBS:-$(nproc)}
 
 die() { echo "build-qemu: $*" >&2; exit 1; }
+. "$top/scripts/progress.sh"
+
+# ninja's "[412/2301] Compiling C object ..." lines: the last one's count
+steps() { echo "step $(grep -o '^\[[0-9]*/[0-9]*\]' "$1" | tail -n1 | tr -d '[]')"; }
 
 for t in dpkg-source meson ninja rsync; do
 	command -v $t >/dev/null || die "$t is missing (run: make deps)"
@@ -111,8 +115,8 @@ if [ "$(cat "$obj/.tier_ext_cfg" 2>/dev/null)" != "$cfg_stamp" ]; then
 	echo "$cfg_stamp" > "$obj/.tier_ext_cfg"
 fi
 
-echo "build-qemu: building qemu-system-x86_64 with $jobs jobs"
-ninja -C "$obj" -j"$jobs" qemu-system-x86_64 >"$build/qemu-ninja.log" 2>&1 ||
+echo "build-qemu: building qemu-system-x86_64 with $jobs jobs (log: $build/qemu-ninja.log)"
+progress build-qemu "$build/qemu-ninja.log" steps -- ninja -C "$obj" -j"$jobs" qemu-system-x86_64 ||
 	{ grep -B2 -A12 -m3 'error' "$build/qemu-ninja.log" >&2 || tail -30 "$build/qemu-ninja.log" >&2
 	  die "build failed (log: $build/qemu-ninja.log)"; }
 # Run from the build tree, QEMU looks for firmware in qemu-bundle/ under the

@@ -3,8 +3,14 @@
 # Idempotent install of the Debian packages tier_ext needs to build and test
 # (libvirt's daemon without libvirt-daemon-system: selftests/vmm/libvirt.sh
 # runs a private libvirtd; no service is installed or started).
-# On Debian 12 (bookworm) libbpf, bpftool and QEMU come from bookworm-backports.
+# It never replaces the system's QEMU: the project runs the QEMU that make qemu
+# builds under build/ (with Debian's firmware packages, whatever their release).
+# On Debian 12 (bookworm) libbpf-dev, bpftool and meson, and only they (with
+# what their versions depend on), come from bookworm-backports: apt is asked
+# for PKG/bookworm-backports, no release is made the default (linux-source-6.12
+# comes from there too: it is in no other bookworm suite).
 #   install-deps.sh [bench]   bench: also the benchmark suite's applications
+#   install-deps.sh --list    print the packages it installs, one per line
 set -euo pipefail
 
 pkgs_common=(build-essential flex bison bc cpio rsync xz-utils kmod libelf-dev libssl-dev
@@ -12,16 +18,23 @@ pkgs_common=(build-essential flex bison bc cpio rsync xz-utils kmod libelf-dev l
 	     man-db bash-completion
 	     libglib2.0-dev linux-source-6.12 stress-ng
 	     dpkg-dev ninja-build libpixman-1-dev libfdt-dev python3-venv
+	     seabios ipxe-qemu qemu-system-data
 	     libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu)
-# meson >= 1.5 builds QEMU 10.0 (make qemu)
-pkgs_backports=(libbpf-dev bpftool qemu-system-x86 meson)
+# libbpf >= 1.4 (struct_ops link update), bpftool >= 7.4, meson >= 1.5 (QEMU 10.0)
+pkgs_backports=(libbpf-dev bpftool meson)
 # the benchmark suite runs them in the guest (whose root is the host's)
 pkgs_bench=(redis-server redis-tools sqlite3 liblinear-tools gnuplot-nox)
+list=
 case ${1-} in
 bench) pkgs_common+=("${pkgs_bench[@]}") ;;
+--list) list=1 pkgs_common+=("${pkgs_bench[@]}") ;;
 "") ;;
-*) echo "install-deps: unknown argument '$1' (bench or nothing)" >&2; exit 2 ;;
+*) echo "install-deps: unknown argument '$1' (bench, --list or nothing)" >&2; exit 2 ;;
 esac
+if [ -n "$list" ]; then
+	printf '%s\n' "${pkgs_common[@]}" "${pkgs_backports[@]}"
+	exit 0
+fi
 
 missing() {
 	local p
@@ -31,14 +44,12 @@ missing() {
 	done
 }
 
-# Versions we need: libbpf >= 1.4 (struct_ops link update), bpftool >= 7.4, qemu >= 10.0,
-# meson >= 1.5.
 new_enough() {
 	local v
 	v=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null) || return 1
 	dpkg --compare-versions "$v" ge 1:1.4 || return 1
-	v=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null) || return 1
-	dpkg --compare-versions "$v" ge 1:10.0 || return 1
+	v=$(dpkg-query -W -f='${Version}' bpftool 2>/dev/null) || return 1
+	dpkg --compare-versions "$v" ge 7.4 || return 1
 	v=$(dpkg-query -W -f='${Version}' meson 2>/dev/null) || return 1
 	dpkg --compare-versions "$v" ge 1.5 || return 1
 }
@@ -53,7 +64,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 . /etc/os-release
-suffix=()
+suffix=
 if [ "${VERSION_CODENAME:-}" = bookworm ]; then
 	src=/etc/apt/sources.list.d/tier-ext-backports.sources
 	if [ ! -f "$src" ]; then
@@ -65,7 +76,7 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
 	fi
-	suffix=(-t bookworm-backports)
+	suffix=/bookworm-backports
 fi
 
 export DEBIAN_FRONTEND=noninteractive
@@ -78,9 +89,9 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 apt-get install -y -qq --no-install-recommends "${pkgs_common[@]}" >/dev/null
-apt-get install -y -qq --no-install-recommends "${suffix[@]}" "${pkgs_backports[@]}" >/dev/null
+apt-get install -y -qq --no-install-recommends "${pkgs_backports[@]/%/$suffix}" >/dev/null
 if ! new_enough; then
-	echo "install-deps: libbpf-dev >= 1.4, qemu-system-x86 >= 10.0 and meson >= 1.5 are required" >&2
+	echo "install-deps: libbpf-dev >= 1.4, bpftool >= 7.4 and meson >= 1.5 are required" >&2
 	exit 1
 fi
 echo "install-deps: done"

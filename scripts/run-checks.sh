@@ -55,6 +55,8 @@ counted() {
 		tf=$((tf + 1))
 	fi
 }
+echo "# topology: two fast nodes with the CPUs and one slow node (tier-vm --fast-nodes 2)"
+counted "$top/selftests/topology.sh" "$vm/topology.counts"
 echo "# install: make install into a temporary DESTDIR"
 counted "$top/selftests/install.sh" "$vm/install.counts"
 echo "# testbed: the tier_access TCG plugin against a known placement"

@@ -124,7 +124,7 @@ static unsigned long long stat_of(struct tier_policy *p, const char *name)
 static void start_hammer(FIXTURE_DATA(policy) *self, size_t total, size_t off,
 			 size_t len, struct __test_metadata *_metadata)
 {
-	ASSERT_EQ(0, hotset_setup(&self->h, total, off, len, 1));
+	ASSERT_EQ(0, hotset_setup(&self->h, total, off, len, memtier_node(1)));
 	ASSERT_EQ(0, pthread_create(&self->hammer, NULL, hotset_hammer, &self->h));
 	self->hammering = true;
 }
@@ -140,8 +140,8 @@ static bool stop_hammer(FIXTURE_DATA(policy) *self)
 /* Cold pages (outside [off, off+len)) on the fast node. */
 static double cold_fast_pages(struct hotset *h, size_t off, size_t len)
 {
-	double all = hotset_share_on(h, 0, h->total, 0) * (h->total / HOTSET_PAGE);
-	double hot = hotset_share_on(h, off, len, 0) * (len / HOTSET_PAGE);
+	double all = hotset_share_fast(h, 0, h->total) * (h->total / HOTSET_PAGE);
+	double hot = hotset_share_fast(h, off, len) * (len / HOTSET_PAGE);
 
 	return all - hot;
 }
@@ -154,7 +154,7 @@ TEST_F_TIMEOUT(policy, manages_the_hot_set, 600)
 	int i;
 
 	start_hammer(self, 768 * MiB, off, hot, _metadata);
-	share = hotset_share_on(&self->h, off, hot, 0);
+	share = hotset_share_fast(&self->h, off, hot);
 	ASSERT_LT(share, 0.05) TH_LOG("hot set not on the slow node: %.2f", share);
 	cold_before = cold_fast_pages(&self->h, off, hot);
 
@@ -164,14 +164,14 @@ TEST_F_TIMEOUT(policy, manages_the_hot_set, 600)
 	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 720; i++) {
-		share = hotset_share_on(&self->h, off, hot, 0);
+		share = hotset_share_fast(&self->h, off, hot);
 		if (share >= 0.9)
 			break;
 		tier_msleep(500);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	cold_after = cold_fast_pages(&self->h, off, hot);
-	cold_slow = (1 - hotset_share_on(&self->h, 0, off, 0)) * (off / HOTSET_PAGE);
+	cold_slow = (1 - hotset_share_fast(&self->h, 0, off)) * (off / HOTSET_PAGE);
 	TH_LOG("%s: hot set %.0f%% fast after %.1f s; cold pages on fast %.0f -> %.0f, cold pages on slow %.0f; %s %llu",
 	       variant->name, share * 100,
 	       (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9,
@@ -211,7 +211,7 @@ TEST_F_TIMEOUT(policy, makes_room_in_warm_memory, 600)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 480; i++) {
 		tier_msleep(500);
-		share = hotset_share_on(&self->h, off, hot, 0);
+		share = hotset_share_fast(&self->h, off, hot);
 		best = share > best ? share : best;
 		if (stat_of(&self->p, "demote_warm") &&
 		    stat_of(&self->p, "pages_moved") >= 4096)
@@ -306,7 +306,7 @@ TEST(nomad_shadows_go_with_the_workload)
 	if (!child) {
 		struct hotset h = {};
 
-		if (hotset_setup(&h, 256 * MiB, 128 * MiB, 32 * MiB, 1))
+		if (hotset_setup(&h, 256 * MiB, 128 * MiB, 32 * MiB, memtier_node(1)))
 			_exit(1);
 		hotset_hammer(&h);
 		_exit(0);

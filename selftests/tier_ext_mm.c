@@ -391,6 +391,62 @@ TEST_F(mm, migrate_moves_exactly_the_range)
 	munmap(p, len);
 }
 
+/*
+ * With two nodes in the top tier (tier-vm --fast-nodes 2, as two DRAM
+ * sockets), a promotion to one of them moves only the range's slow pages:
+ * those on the other fast node stay (kernel-patch 0026). A demotion takes
+ * the pages of both fast nodes.
+ */
+TEST_F(mm, migrate_moves_between_tiers_only)
+{
+	int rank[MEMTIER_MAX_NODES], fast0 = -1, fast1 = -1, slow = -1, i;
+	size_t len = 8 * MiB, half = len / 2;
+	struct migrate_args a = { .max_pages = 4096 };
+	unsigned long m_slow, m_fast1;
+	char *p;
+
+	memtier_ranks(rank, MEMTIER_MAX_NODES);
+	for (i = 0; i < MEMTIER_MAX_NODES; i++) {
+		if (rank[i] == 0 && fast0 < 0)
+			fast0 = i;
+		else if (rank[i] == 0 && fast1 < 0)
+			fast1 = i;
+		else if (rank[i] > 0 && slow < 0)
+			slow = i;
+	}
+	if (fast1 < 0 || slow < 0)
+		SKIP(return, "needs two nodes in the top tier (tier-vm --fast-nodes 2)");
+	/* one range: its first half on the slow node, the rest on fast1 */
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	madvise(p, len, MADV_NOHUGEPAGE);
+	m_slow = 1UL << slow;
+	m_fast1 = 1UL << fast1;
+	ASSERT_EQ(0, mbind(p, half, MPOL_BIND, &m_slow, 64, 0));
+	ASSERT_EQ(0, mbind(p + half, half, MPOL_BIND, &m_fast1, 64, 0));
+	for (i = 0; i < (int)(len / PAGE); i++)
+		p[(size_t)i * PAGE] = (char)i;
+	mbind(p, len, MPOL_DEFAULT, NULL, 0, 0);
+	ASSERT_EQ(half / PAGE, tier_where_node(p, half, slow));
+	ASSERT_EQ(half / PAGE, tier_where_node(p + half, half, fast1));
+
+	/* promotion to the first fast node: the slow half only */
+	a.start = (u64)p;
+	a.end = (u64)p + len;
+	a.nid = fast0;
+	EXPECT_EQ(half / PAGE, migrate(self, a));
+	EXPECT_EQ(half / PAGE, tier_where_node(p, half, fast0));
+	EXPECT_EQ(half / PAGE, tier_where_node(p + half, half, fast1));
+	/* nothing left to promote */
+	EXPECT_EQ(0, migrate(self, a));
+	/* demotion: both fast nodes' pages */
+	a.nid = slow;
+	EXPECT_EQ(len / PAGE, migrate(self, a));
+	EXPECT_EQ(len / PAGE, tier_where_node(p, len, slow));
+	EXPECT_TRUE(tier_pattern_ok(p, len));
+	munmap(p, len);
+}
+
 struct writer {
 	unsigned long *mem;
 	size_t words;

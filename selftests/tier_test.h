@@ -23,6 +23,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "memtier.h"
 #include "policy.h"
 
 typedef __u64 u64;
@@ -280,6 +281,22 @@ static inline void tier_where(char *p, size_t len, long count[2])
 		if (status[i] == 0 || status[i] == 1)
 			count[status[i]]++;
 	free(status);
+}
+
+/* How many of the pages of [p, p+len) are on node @nid. */
+static inline long tier_where_node(char *p, size_t len, int nid)
+{
+	size_t n = len / TIER_PAGE, i;
+	int *status = calloc(n, sizeof(*status));
+	long count = 0;
+
+	if (!status)
+		return -1;
+	tier_page_status(p, n, status);
+	for (i = 0; i < n; i++)
+		count += status[i] == nid;
+	free(status);
+	return count;
 }
 
 static inline bool tier_pattern_ok(char *p, size_t len)

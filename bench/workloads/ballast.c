@@ -30,7 +30,7 @@ static long node_free_mb(int nid)
 
 int main(int argc, char **argv)
 {
-	long node = 0, reserve = 16, mb;
+	long node = -1, reserve = 16, mb;
 	const char *ready = NULL;
 	size_t i, len;
 	char *p;
@@ -44,10 +44,12 @@ int main(int argc, char **argv)
 		case 'r': ready = optarg; break;
 		default:
 			fprintf(stderr, "Usage: ballast [-N NODE] [-R RESERVE_MIB] [-r READY_FILE]\n"
-				"  defaults: -N 0 -R 16\n");
+				"  defaults: -N the fast tier's first node, -R 16\n");
 			return 2;
 		}
 	}
+	if (node < 0)
+		node = wl_tier_node(false);
 	mb = node_free_mb(node) - reserve;
 	if (mb <= 0) {
 		fprintf(stderr, "ballast: node %ld has no more than %ld MiB free\n", node, reserve);

@@ -15,7 +15,8 @@ static void usage(void)
 		"Usage: gups [-m TABLE_MIB] [-h HOT_MIB] [-p HOT_PCT] [-n MILLION_UPDATES]\n"
 		"            [-M MOVES] [-s SLOW_PCT] [-r MARK_DIR]\n"
 		"  defaults: -m 512 -h 64 -p 90 -n 16 -M 0; -h 0 spreads updates\n"
-		"  uniformly; -s binds the first SLOW_PCT%% of the table to node 1.\n");
+		"  uniformly; -s binds the first SLOW_PCT%% of the table to the slow\n"
+		"  tier's first node, the rest to the fast tier's.\n");
 	exit(2);
 }
 
@@ -55,8 +56,8 @@ int main(int argc, char **argv)
 	if (slow_pct >= 0) {
 		size_t slow = (n * 8 * slow_pct / 100) & ~4095UL;
 
-		wl_bind(t, slow, 1);
-		wl_bind((char *)t + slow, n * 8 - slow, 0);
+		wl_bind(t, slow, wl_tier_node(true));
+		wl_bind((char *)t + slow, n * 8 - slow, wl_tier_node(false));
 	}
 	for (i = 0; i < n; i++)
 		t[i] = i;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hotset: allocate an area, touch it once, hammer a hot set placed on the
- * slow node, and print every interval the share of the hot set and of the
- * rest that sits on the fast node (CSV: seconds,hot_fast,cold_fast,passes).
+ * slow tier's first node, and print every interval the share of the hot set
+ * and of the rest that sits in the fast tier, on any of its nodes (CSV:
+ * seconds,hot_fast,cold_fast,passes).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -49,7 +50,7 @@ int main(int argc, char **argv)
 	struct hotset h;
 	pthread_t th;
 	double t0, t;
-	int c;
+	int c, slow;
 
 	while ((c = getopt(argc, argv, "m:h:o:t:i:M:ur:")) != -1) {
 		switch (c) {
@@ -70,7 +71,12 @@ int main(int argc, char **argv)
 	if (optind != argc || !total || !hot || off + hot > total || !interval ||
 	    (move_at >= 0 && move_to + hot > total))
 		usage();
-	if (hotset_setup(&h, total << 20, off << 20, hot << 20, 1)) {
+	slow = memtier_node(1);
+	if (slow < 0) {
+		fprintf(stderr, "hotset: no slow memory tier (%s)\n", MEMTIER_DIR);
+		return 1;
+	}
+	if (hotset_setup(&h, total << 20, off << 20, hot << 20, slow)) {
 		fprintf(stderr, "hotset: cannot set up %ld MiB: %s\n", total,
 			strerror(errno));
 		return 1;
@@ -87,8 +93,8 @@ int main(int argc, char **argv)
 	t0 = now();
 	for (t = 0; t < secs; t = now() - t0) {
 		size_t o = atomic_load(&h.hot_off);
-		double hf = hotset_share_on(&h, o, h.hot_len, 0);
-		double all = hotset_share_on(&h, 0, h.total, 0);
+		double hf = hotset_share_fast(&h, o, h.hot_len);
+		double all = hotset_share_fast(&h, 0, h.total);
 		double cf = (all * h.total - hf * h.hot_len) / (h.total - h.hot_len);
 
 		printf("%.1f,%.3f,%.3f,%lu\n", t, hf, cf, atomic_load(&h.passes));

@@ -19,6 +19,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "memtier.h"
+
 #define HOTSET_PAGE	4096UL
 
 struct hotset {
@@ -158,13 +160,17 @@ static inline bool hotset_verify(struct hotset *h)
 	return !atomic_load(&h->corrupt) && sum == atomic_load(&h->writes);
 }
 
-/* Share (0..1) of the resident pages of [off, off+len) on @nid. */
-static inline double hotset_share_on(struct hotset *h, size_t off, size_t len,
-				     int nid)
+/*
+ * Share (0..1) of the resident pages of [off, off+len) in the fast tier:
+ * on any node of the top memory tier (memtier.h), node 0 where the kernel
+ * has no tiers.
+ */
+static inline double hotset_share_fast(struct hotset *h, size_t off, size_t len)
 {
 	size_t n = len / HOTSET_PAGE, i, on = 0, resident = 0;
 	void **pages = calloc(n, sizeof(*pages));
 	int *status = calloc(n, sizeof(*status));
+	int rank[MEMTIER_MAX_NODES];
 
 	if (!pages || !status || !n)
 		goto out;
@@ -172,11 +178,13 @@ static inline double hotset_share_on(struct hotset *h, size_t off, size_t len,
 		pages[i] = h->base + off + i * HOTSET_PAGE;
 	if (move_pages(0, n, pages, NULL, status, 0))
 		goto out;
+	if (!memtier_ranks(rank, MEMTIER_MAX_NODES))
+		rank[0] = 0;
 	for (i = 0; i < n; i++) {
 		if (status[i] < 0)
 			continue;
 		resident++;
-		on += status[i] == nid;
+		on += memtier_is_fast(rank, MEMTIER_MAX_NODES, status[i]);
 	}
 out:
 	free(pages);

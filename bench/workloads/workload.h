@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "memtier.h"
+
 static const char *wl_name;
 static const char *wl_mark_dir;	/* -r DIR: DIR/start, DIR/end around the timed phase */
 static double wl_t0;
@@ -79,6 +81,22 @@ static inline void wl_bind(void *p, size_t len, int nid)
 
 	if (len && mbind(p, len, MPOL_BIND, &mask, 8 * sizeof(mask), 0))
 		wl_die("mbind");
+}
+
+/*
+ * The first node of the top (fast) tier, or of the first lower (slow) one,
+ * as the kernel ranks them (memtier.h); a machine without tiers has node 0
+ * fast and no slow node.
+ */
+static inline int wl_tier_node(bool slow)
+{
+	int nid = memtier_node(slow);
+
+	if (nid < 0 && !slow)
+		nid = 0;
+	if (nid < 0)
+		wl_die("no slow memory tier (/sys/devices/virtual/memory_tiering)");
+	return nid;
 }
 
 static inline void wl_unbind(void *p, size_t len)

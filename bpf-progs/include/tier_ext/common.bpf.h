@@ -71,27 +71,96 @@ void bpf_task_release(struct task_struct *p) __ksym;
 	SEC(".struct_ops.link") struct tier_ext_ops __name = { __VA_ARGS__ }
 
 /*
- * The first node of the top (fast) tier and the first of a lower (slow)
- * tier, in *@fast and *@slow (-1 if none); true if there are both.
+ * The memory tiers as the kernel ranks them (mm/memory-tiers.c): the "fast"
+ * nodes are those of the top tier, the "slow" ones those of lower tiers,
+ * as masks of node ids below TIER_EXT_SCAN_NODES (a typical CXL host: 0-1
+ * DRAM sockets, 2 CXL; tier-vm: 0 fast, 1 slow). fast_nid and slow_nid are
+ * the first of each, for policies that keep one of a kind.
+ * tier_nodes_init() sets them in ops.init().
  */
-static __always_inline bool tier_fast_slow_nodes(s32 *fast, s32 *slow)
+u64 tier_fast_mask, tier_slow_mask;
+s32 fast_nid = -1, slow_nid = -1;
+
+/* True if there is a fast node and a slow node. */
+static __always_inline bool tier_nodes_init(void)
 {
 	s32 nid;
 
-	*fast = *slow = -1;
-	for (nid = 0; nid < 64; nid++) {
+	tier_fast_mask = tier_slow_mask = 0;
+	fast_nid = slow_nid = -1;
+	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++) {
 		if (nid >= bpf_tier_nr_node_ids())
 			break;
 		if (!bpf_tier_node_has_memory(nid))
 			continue;
 		if (bpf_tier_node_tier(nid) == 0) {
-			if (*fast < 0)
-				*fast = nid;
-		} else if (*slow < 0) {
-			*slow = nid;
+			tier_fast_mask |= 1ULL << nid;
+			if (fast_nid < 0)
+				fast_nid = nid;
+		} else {
+			tier_slow_mask |= 1ULL << nid;
+			if (slow_nid < 0)
+				slow_nid = nid;
 		}
 	}
-	return *fast >= 0 && *slow >= 0;
+	return fast_nid >= 0 && slow_nid >= 0;
+}
+
+static __always_inline bool tier_node_is_fast(s32 nid)
+{
+	return nid >= 0 && nid < TIER_EXT_SCAN_NODES &&
+	       (tier_fast_mask >> nid) & 1;
+}
+
+/* @kfunc(nid) (pages) summed over the fast nodes: the fast tier's. */
+#define tier_fast_sum(kfunc)						({										u64 ___sum = 0;								s32 ___nid;																	for (___nid = 0; ___nid < TIER_EXT_SCAN_NODES; ___nid++)			if ((tier_fast_mask >> ___nid) & 1)						___sum += kfunc(___nid);				___sum;								})
+
+/* Resident pages of a range scan on the fast nodes. */
+static __always_inline u64 tier_scan_fast_pages(struct tier_ext_range_scan *scan)
+{
+	u64 sum = 0;
+	s32 nid;
+
+	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++)
+		if ((tier_fast_mask >> nid) & 1)
+			sum += scan->pages[nid];
+	return sum;
+}
+
+/*
+ * Where to promote: the CPU's own node if it is fast (upstream's hint-fault
+ * promotion, migrate_misplaced_folio() to the faulting CPU's node), else
+ * the fast node with the most room above its watermarks.
+ */
+static __always_inline s32 tier_promotion_node(void)
+{
+	s32 nid = bpf_get_numa_node_id(), best = fast_nid;
+	u64 room, most = 0;
+
+	if (tier_node_is_fast(nid))
+		return nid;
+	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++) {
+		if (!((tier_fast_mask >> nid) & 1))
+			continue;
+		room = bpf_tier_node_room(nid);
+		if (room > most) {
+			most = room;
+			best = nid;
+		}
+	}
+	return best;
+}
+
+/*
+ * Where pages of fast node @nid demote: the kernel's demotion target
+ * (node_demotion[], next_demotion_node()), else the first slow node.
+ */
+static __always_inline s32 tier_demotion_node(s32 nid)
+{
+	s32 dst = nid >= 0 ? bpf_tier_demotion_target(nid) : NUMA_NO_NODE;
+
+	return dst >= 0 && dst < TIER_EXT_SCAN_NODES &&
+	       ((tier_slow_mask >> dst) & 1) ? dst : slow_nid;
 }
 
 /* floor(log2(@v)) for @v > 0, 0 for 0; no loop, for the verifier. */

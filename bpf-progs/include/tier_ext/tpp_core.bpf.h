@@ -51,7 +51,6 @@ struct target {
 
 TIER_TARGETS_MAP(struct target, MAX_TARGETS);
 
-s32 fast_nid = -1, slow_nid = -1;
 u64 threshold_us;		/* current hot threshold */
 u64 window_start_ns;		/* rate limit window (1 s) */
 u64 window_pages;
@@ -67,7 +66,7 @@ static bool tpp_promotion_candidate(struct tier_ext_sample *s)
 	u64 limit, pages;
 
 	tier_stat_inc(hint_faults);
-	if (s->nid == fast_nid || bpf_tier_node_tier(s->nid) == 0) {
+	if (tier_node_is_fast(s->nid) || bpf_tier_node_tier(s->nid) == 0) {
 		tier_stat_inc(fast_faults);
 		return false;
 	}
@@ -93,7 +92,7 @@ static bool tpp_promotion_candidate(struct tier_ext_sample *s)
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(tpp_init)
 {
-	if (!tier_fast_slow_nodes(&fast_nid, &slow_nid)) {
+	if (!tier_nodes_init()) {
 		bpf_tier_error("tpp needs a fast and a slow memory tier");
 		return -19;	/* -ENODEV */
 	}
@@ -188,9 +187,7 @@ static long age_step(u64 k, void *data)
 				TIER_SCAN_CLEAR_YOUNG | TIER_SCAN_MOVABLE) <= 0)
 		return 0;
 	tier_stat_inc(chunks_aged);
-	if (fast_nid < 0 || fast_nid >= TIER_EXT_SCAN_NODES)
-		return 0;
-	fast = scan.pages[fast_nid & (TIER_EXT_SCAN_NODES - 1)];
+	fast = tier_scan_fast_pages(&scan);
 	if (!fast)
 		return 0;
 	if (scan.young) {
@@ -214,7 +211,7 @@ static long age_step(u64 k, void *data)
 		return 0;
 	args.start = start;
 	args.end = start + CHUNK;
-	args.nid = slow_nid;
+	args.nid = tier_demotion_node(fast_nid);
 	args.max_pages = fast < c->demote ? fast : c->demote;
 	if (bpf_tier_migrate(pid, &args) > 0) {
 		tier_stat_inc(demote_reqs);
@@ -237,19 +234,26 @@ void BPF_STRUCT_OPS_SLEEPABLE(tpp_tick)
 {
 	struct age_ctx c = {};
 	u64 cap, room, keep;
+	s32 nid;
 
 	adjust_threshold(bpf_ktime_get_ns());
-	cap = bpf_tier_node_capacity(fast_nid);
-	room = bpf_tier_node_room(fast_nid);
-	keep = cap * demote_scale_factor / 10000;
-	c.demote = room < keep ? keep - room : 0;
+	c.demote = 0;
+	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++) {
+		/* per fast node, as each node's kswapd demotes upstream */
+		if (!tier_node_is_fast(nid))
+			continue;
+		cap = bpf_tier_node_capacity(nid);
+		room = bpf_tier_node_room(nid);
+		keep = cap * demote_scale_factor / 10000;
+		c.demote += room < keep ? keep - room : 0;
+	}
 	bpf_loop(MAX_TARGETS, target_step, &c, 0);
 	/* room is still short and no chunk was idle: the least accessed */
 	if (c.demote && c.warm_pid) {
 		struct tier_ext_migrate_args args = {
 			.start = c.warm_start,
 			.end = c.warm_start + CHUNK,
-			.nid = slow_nid,
+			.nid = tier_demotion_node(fast_nid),
 			.max_pages = c.warm_fast < c.demote ? c.warm_fast : c.demote,
 		};
 
