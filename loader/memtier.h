@@ -5,7 +5,10 @@
  * mm/memory-tiers.c: a larger N is a larger abstract distance, slower).
  * For tierctl, the workloads and the tests, so that none assumes node 0
  * fast and node 1 slow: on a two-socket host with CXL memory nodes 0-1
- * are the top tier and node 2 the lower one. Needs libnuma (-lnuma).
+ * are the top tier and node 2 the lower one. "Fast" is the kernel's top
+ * tier (node_is_toptier(), what bpf_tier_node_tier() returns 0 for): every
+ * tier up to the slowest one that holds a node with CPUs. Needs libnuma
+ * (-lnuma).
  */
 #ifndef __TIER_EXT_MEMTIER_H
 #define __TIER_EXT_MEMTIER_H
@@ -48,7 +51,8 @@ static inline int memtier_ranks(int *rank, int nr)
 			continue;
 		if (fgets(list, sizeof(list), f)) {
 			list[strcspn(list, "\n")] = '\0';	/* libnuma wants none */
-			nodes = numa_parse_nodestring(list);
+			/* _all: nodes outside our cpuset count too */
+			nodes = numa_parse_nodestring_all(list);
 		}
 		fclose(f);
 		if (!nodes)
@@ -67,24 +71,44 @@ static inline int memtier_ranks(int *rank, int nr)
 #define MEMTIER_MAX_NODES	64
 
 /*
- * The first node of tier rank @r (0: the top, "fast" tier; 1: the first
- * lower, "slow" one), or -1 if there is none.
+ * Fill @cls[0..@nr) with 1 for a node of the top (fast) tier, 0 for a node
+ * of a lower (slow) tier, -1 for a node in no tier. Returns the number of
+ * tiers (0: no memory tiers; then every entry is -1).
  */
-static inline int memtier_node(int r)
+static inline int memtier_classes(int *cls, int nr)
 {
-	int rank[MEMTIER_MAX_NODES];
+	int top = -1, tiers = memtier_ranks(cls, nr);
 
-	memtier_ranks(rank, MEMTIER_MAX_NODES);
-	for (int i = 0; i < MEMTIER_MAX_NODES; i++)
-		if (rank[i] == r)
-			return i;
-	return -1;
+	/* the slowest tier with CPUs ends the top tier (memory-tiers.c) */
+	for (int i = 0; i < nr; i++) {
+		struct bitmask *cpus;
+
+		if (cls[i] <= top)
+			continue;
+		cpus = numa_allocate_cpumask();
+		if (cpus && !numa_node_to_cpus(i, cpus) &&
+		    numa_bitmask_weight(cpus))
+			top = cls[i];
+		numa_free_cpumask(cpus);
+	}
+	if (top < 0)
+		top = 0;
+	for (int i = 0; i < nr; i++)
+		if (cls[i] >= 0)
+			cls[i] = cls[i] <= top;
+	return tiers;
 }
 
-/* Whether node @nid is in the top tier (false for -1 and unknown nodes). */
-static inline bool memtier_is_fast(const int *rank, int nr, int nid)
+/* The first node of the fast tier, or of a slow one if @slow; -1 if none. */
+static inline int memtier_node(bool slow)
 {
-	return nid >= 0 && nid < nr && rank[nid] == 0;
+	int cls[MEMTIER_MAX_NODES];
+
+	memtier_classes(cls, MEMTIER_MAX_NODES);
+	for (int i = 0; i < MEMTIER_MAX_NODES; i++)
+		if (cls[i] == !slow)
+			return i;
+	return -1;
 }
 
 #endif /* __TIER_EXT_MEMTIER_H */

@@ -461,7 +461,7 @@ __noinline int move_target(u32 t, u64 promote, u64 demote)
 	mc.n[0] = mc.n[1] = 0;
 	mc.budget[0] = promote;
 	mc.budget[1] = demote;
-	mc.dst[0] = tier_promotion_node();
+	mc.dst[0] = tier_fast_node_most_room();
 	mc.dst[1] = tier_demotion_node(fast_nid);
 	bpf_for_each_map_elem(&pages, move_cb, &buf, 0);
 	move_flush(buf, 1);

@@ -10,7 +10,7 @@
 # for PKG/bookworm-backports, no release is made the default (linux-source-6.12
 # comes from there too: it is in no other bookworm suite).
 #   install-deps.sh [bench]   bench: also the benchmark suite's applications
-#   install-deps.sh --list    print the packages it installs, one per line
+#   install-deps.sh --list [bench]  print the packages it would install, one per line
 set -euo pipefail
 
 pkgs_common=(build-essential flex bison bc cpio rsync xz-utils kmod libelf-dev libssl-dev
@@ -25,11 +25,11 @@ pkgs_backports=(libbpf-dev bpftool meson)
 # the benchmark suite runs them in the guest (whose root is the host's)
 pkgs_bench=(redis-server redis-tools sqlite3 liblinear-tools gnuplot-nox)
 list=
+[ "${1-}" != --list ] || { list=1; shift; }
 case ${1-} in
 bench) pkgs_common+=("${pkgs_bench[@]}") ;;
---list) list=1 pkgs_common+=("${pkgs_bench[@]}") ;;
 "") ;;
-*) echo "install-deps: unknown argument '$1' (bench, --list or nothing)" >&2; exit 2 ;;
+*) echo "install-deps: unknown argument '$1' (usage: install-deps.sh [--list] [bench])" >&2; exit 2 ;;
 esac
 if [ -n "$list" ]; then
 	printf '%s\n' "${pkgs_common[@]}" "${pkgs_backports[@]}"

@@ -124,7 +124,7 @@ static unsigned long long stat_of(struct tier_policy *p, const char *name)
 static void start_hammer(FIXTURE_DATA(policy) *self, size_t total, size_t off,
 			 size_t len, struct __test_metadata *_metadata)
 {
-	ASSERT_EQ(0, hotset_setup(&self->h, total, off, len, memtier_node(1)));
+	ASSERT_EQ(0, hotset_setup(&self->h, total, off, len, memtier_node(true)));
 	ASSERT_EQ(0, pthread_create(&self->hammer, NULL, hotset_hammer, &self->h));
 	self->hammering = true;
 }
@@ -306,7 +306,7 @@ TEST(nomad_shadows_go_with_the_workload)
 	if (!child) {
 		struct hotset h = {};
 
-		if (hotset_setup(&h, 256 * MiB, 128 * MiB, 32 * MiB, memtier_node(1)))
+		if (hotset_setup(&h, 256 * MiB, 128 * MiB, 32 * MiB, memtier_node(true)))
 			_exit(1);
 		hotset_hammer(&h);
 		_exit(0);

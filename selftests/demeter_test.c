@@ -245,7 +245,7 @@ TEST_F_TIMEOUT(demeter, finds_and_follows_the_hot_set, 900)
 	unsigned long long merges0, epochs0;
 	u64 rs = 0, re = 0;
 
-	ASSERT_EQ(0, hotset_setup(&self->h, 768 * MiB, off, hot, memtier_node(1)));
+	ASSERT_EQ(0, hotset_setup(&self->h, 768 * MiB, off, hot, memtier_node(true)));
 	share = hotset_share_fast(&self->h, off, hot);
 	ASSERT_LT(share, 0.05) TH_LOG("hot set not on the slow node: %.2f", share);
 	cold_before = cold_fast_pages(&self->h, off, hot);
@@ -381,7 +381,7 @@ TEST_F_TIMEOUT(demeter, hot_swap_under_load_keeps_data, 300)
 	struct tier_policy stat;
 	unsigned long long epochs0;
 
-	ASSERT_EQ(0, hotset_setup(&self->h, 512 * MiB, 384 * MiB, 64 * MiB, memtier_node(1)));
+	ASSERT_EQ(0, hotset_setup(&self->h, 512 * MiB, 384 * MiB, 64 * MiB, memtier_node(true)));
 	ASSERT_EQ(0, pthread_create(&self->hammer, NULL, hotset_hammer, &self->h));
 	self->hammering = true;
 	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
@@ -508,7 +508,7 @@ TEST_F_TIMEOUT(demeter, demotes_another_process_cold_memory, 600)
 	ASSERT_LT(0, before);
 
 	/* all of this process's memory on the slow node */
-	ASSERT_EQ(0, hotset_setup(&self->h, 2 * hot, 0, 2 * hot, memtier_node(1)));
+	ASSERT_EQ(0, hotset_setup(&self->h, 2 * hot, 0, 2 * hot, memtier_node(true)));
 	self->h.hot_len = hot;
 	ASSERT_EQ(0, pthread_create(&self->hammer, NULL, hotset_hammer, &self->h));
 	self->hammering = true;
@@ -558,7 +558,7 @@ TEST_F_TIMEOUT(demeter, promotes_the_hottest_first, 300)
 	pthread_t th;
 
 	/* sparse below dense: address order would take the sparse one first */
-	ASSERT_EQ(0, hotset_setup(&self->h, 2 * s.len, 0, 2 * s.len, memtier_node(1)));
+	ASSERT_EQ(0, hotset_setup(&self->h, 2 * s.len, 0, 2 * s.len, memtier_node(true)));
 	s.sparse = self->h.base;
 	s.dense = self->h.base + s.len;
 	ASSERT_EQ(0, pthread_create(&th, NULL, two_sets_hammer, &s));
@@ -592,7 +592,7 @@ TEST_F_TIMEOUT(demeter, finds_the_hot_set_inside_warm_memory, 600)
 	struct timespec a, b;
 	pthread_t th;
 
-	ASSERT_EQ(0, hotset_setup(&self->h, 768 * MiB, off, hot, memtier_node(1)));
+	ASSERT_EQ(0, hotset_setup(&self->h, 768 * MiB, off, hot, memtier_node(true)));
 	ASSERT_EQ(0, pthread_create(&self->hammer, NULL, hotset_hammer, &self->h));
 	self->hammering = true;
 	ASSERT_EQ(0, pthread_create(&th, NULL, hotset_warm_reader, &w));

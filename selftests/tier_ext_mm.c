@@ -399,19 +399,19 @@ TEST_F(mm, migrate_moves_exactly_the_range)
  */
 TEST_F(mm, migrate_moves_between_tiers_only)
 {
-	int rank[MEMTIER_MAX_NODES], fast0 = -1, fast1 = -1, slow = -1, i;
+	int cls[MEMTIER_MAX_NODES], fast0 = -1, fast1 = -1, slow = -1, i;
 	size_t len = 8 * MiB, half = len / 2;
 	struct migrate_args a = { .max_pages = 4096 };
 	unsigned long m_slow, m_fast1;
 	char *p;
 
-	memtier_ranks(rank, MEMTIER_MAX_NODES);
+	memtier_classes(cls, MEMTIER_MAX_NODES);
 	for (i = 0; i < MEMTIER_MAX_NODES; i++) {
-		if (rank[i] == 0 && fast0 < 0)
+		if (cls[i] == 1 && fast0 < 0)
 			fast0 = i;
-		else if (rank[i] == 0 && fast1 < 0)
+		else if (cls[i] == 1 && fast1 < 0)
 			fast1 = i;
-		else if (rank[i] > 0 && slow < 0)
+		else if (cls[i] == 0 && slow < 0)
 			slow = i;
 	}
 	if (fast1 < 0 || slow < 0)

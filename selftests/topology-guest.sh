@@ -50,7 +50,10 @@ converge() { # POLICY LIMIT [--param NAME=VALUE]...
 	"$top/build/bin/hotset" -m 320 -h 32 -o 256 -i 1000 -t $((limit + 30)) \
 		-r /run/hotset.ready > "$csv" &
 	pid=$!
-	while [ ! -e /run/hotset.ready ]; do sleep 0.2; done
+	while [ ! -e /run/hotset.ready ]; do
+		kill -0 $pid 2>/dev/null || { nok "$policy: hotset did not start"; wait $pid; return; }
+		sleep 0.2
+	done
 	s2=$(pages_on $pid 2)
 	if [ "$s2" -ge 8192 ]; then
 		ok "$policy: hotset put its hot set on node 2 ($s2 pages there)"

@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 counts=${1:-/dev/null}
 work=$top/build/vm/topology
 rm -rf "$work"; mkdir -p "$work/share"
-rm -f "$counts"
+[ $# -eq 0 ] || rm -f "$counts"
 "$top/scripts/tier-vm" --fast-nodes 2 --cpus 2 --fast 128 --slow 640 --timeout 1200 \
 	--share "$work/share" --log "$work/serial.log" -- \
 	"$top/selftests/topology-guest.sh" "$work/share/counts"

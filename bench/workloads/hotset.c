@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 	if (optind != argc || !total || !hot || off + hot > total || !interval ||
 	    (move_at >= 0 && move_to + hot > total))
 		usage();
-	slow = memtier_node(1);
+	slow = memtier_node(true);
 	if (slow < 0) {
 		fprintf(stderr, "hotset: no slow memory tier (%s)\n", MEMTIER_DIR);
 		return 1;

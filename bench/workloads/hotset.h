@@ -170,7 +170,7 @@ static inline double hotset_share_fast(struct hotset *h, size_t off, size_t len)
 	size_t n = len / HOTSET_PAGE, i, on = 0, resident = 0;
 	void **pages = calloc(n, sizeof(*pages));
 	int *status = calloc(n, sizeof(*status));
-	int rank[MEMTIER_MAX_NODES];
+	int cls[MEMTIER_MAX_NODES];
 
 	if (!pages || !status || !n)
 		goto out;
@@ -178,13 +178,13 @@ static inline double hotset_share_fast(struct hotset *h, size_t off, size_t len)
 		pages[i] = h->base + off + i * HOTSET_PAGE;
 	if (move_pages(0, n, pages, NULL, status, 0))
 		goto out;
-	if (!memtier_ranks(rank, MEMTIER_MAX_NODES))
-		rank[0] = 0;
+	if (!memtier_classes(cls, MEMTIER_MAX_NODES))
+		cls[0] = 1;
 	for (i = 0; i < n; i++) {
 		if (status[i] < 0)
 			continue;
 		resident++;
-		on += memtier_is_fast(rank, MEMTIER_MAX_NODES, status[i]);
+		on += status[i] < MEMTIER_MAX_NODES && cls[status[i]] == 1;
 	}
 out:
 	free(pages);

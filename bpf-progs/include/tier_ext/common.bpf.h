@@ -113,7 +113,16 @@ static __always_inline bool tier_node_is_fast(s32 nid)
 }
 
 /* @kfunc(nid) (pages) summed over the fast nodes: the fast tier's. */
-#define tier_fast_sum(kfunc)						({										u64 ___sum = 0;								s32 ___nid;																	for (___nid = 0; ___nid < TIER_EXT_SCAN_NODES; ___nid++)			if ((tier_fast_mask >> ___nid) & 1)						___sum += kfunc(___nid);				___sum;								})
+#define tier_fast_sum(kfunc)						\
+({									\
+	u64 ___sum = 0;							\
+	s32 ___nid;							\
+									\
+	for (___nid = 0; ___nid < TIER_EXT_SCAN_NODES; ___nid++)	\
+		if ((tier_fast_mask >> ___nid) & 1)			\
+			___sum += kfunc(___nid);			\
+	___sum;								\
+})
 
 /* Resident pages of a range scan on the fast nodes. */
 static __always_inline u64 tier_scan_fast_pages(struct tier_ext_range_scan *scan)
@@ -127,18 +136,12 @@ static __always_inline u64 tier_scan_fast_pages(struct tier_ext_range_scan *scan
 	return sum;
 }
 
-/*
- * Where to promote: the CPU's own node if it is fast (upstream's hint-fault
- * promotion, migrate_misplaced_folio() to the faulting CPU's node), else
- * the fast node with the most room above its watermarks.
- */
-static __always_inline s32 tier_promotion_node(void)
+/* The fast node with the most room above its watermarks. */
+static __always_inline s32 tier_fast_node_most_room(void)
 {
-	s32 nid = bpf_get_numa_node_id(), best = fast_nid;
+	s32 nid, best = fast_nid;
 	u64 room, most = 0;
 
-	if (tier_node_is_fast(nid))
-		return nid;
 	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++) {
 		if (!((tier_fast_mask >> nid) & 1))
 			continue;
@@ -152,8 +155,23 @@ static __always_inline s32 tier_promotion_node(void)
 }
 
 /*
+ * Where a hint fault promotes: the faulting CPU's node if it is fast
+ * (upstream's migrate_misplaced_folio() to the CPU's node), else the fast
+ * node with the most room. In fault context only: from a tick or a
+ * kthread use tier_fast_node_most_room().
+ */
+static __always_inline s32 tier_promotion_node(void)
+{
+	s32 nid = bpf_get_numa_node_id();
+
+	return tier_node_is_fast(nid) ? nid : tier_fast_node_most_room();
+}
+
+/*
  * Where pages of fast node @nid demote: the kernel's demotion target
  * (node_demotion[], next_demotion_node()), else the first slow node.
+ * Policies that demote a range whose fast pages may sit on several fast
+ * nodes ask for fast_nid's: with one CXL node behind two sockets, the same.
  */
 static __always_inline s32 tier_demotion_node(s32 nid)
 {
