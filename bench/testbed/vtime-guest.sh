@@ -8,8 +8,11 @@
 #     windows) and its result line is OUT/gups.SHARE/out.
 #  2. work on two vCPUs: dd copying 512 MiB of /dev/zero to /dev/null
 #     (kernel work: clear_user) alone on CPU 1, then two such dd at once on
-#     CPUs 0 and 1; the copy times dd reports (its own clock around the
-#     copy, no I/O inside) in OUT/busy/{alone,both}.
+#     CPUs 0 and 1, three rounds; the copy times dd reports (its own clock
+#     around the copy, no I/O inside) in OUT/busy/{alone,both}, a line per
+#     round. Three, because other work that lands on a vCPU meanwhile
+#     (timing that depends on the host: 9p I/O completions) adds to a round:
+#     vtime.sh takes the least disturbed.
 #   vtime-guest.sh OUT
 set -eu
 out=$1
@@ -26,5 +29,9 @@ dd() {	# dd CPU: the copy's seconds, as dd reports them
 	taskset -c "$1" dd if=/dev/zero of=/dev/null bs=64k count=8192 2>&1 |
 		sed -n 's/.* copied, \([0-9.]*\) s, .*/\1/p'
 }
-dd 1 > "$out/busy/alone"
-{ dd 0 & dd 1; wait; } > "$out/busy/both"
+for _ in 1 2 3; do
+	dd 1 | tr '\n' ' '; echo
+done > "$out/busy/alone"
+for _ in 1 2 3; do
+	{ dd 0 & dd 1; wait; } | tr '\n' ' '; echo
+done > "$out/busy/both"
