@@ -71,3 +71,18 @@ if [ ! -r /sys/kernel/btf/vmlinux ] || bpftool btf dump file /sys/kernel/btf/vml
 else
 	check "make bpf KERNEL_BTF= a kernel without tier_ext stops with a clear error" no_tier_ext_btf
 fi
+# make deps: what it would install, never a QEMU binary (make qemu builds ours)
+deps_list() {
+	local l
+	l=$("$top/scripts/install-deps.sh" --list) || return 1
+	! grep -qx 'qemu-system-x86' <<< "$l" && grep -qx seabios <<< "$l" &&
+		grep -qx libbpf-dev <<< "$l" && ! grep -qx redis-server <<< "$l" &&
+		"$top/scripts/install-deps.sh" --list bench | grep -qx redis-server
+}
+check "install-deps.sh --list: firmware, no QEMU binary; bench adds the suite's programs" deps_list
+deps_bad() {
+	local o rc=0
+	o=$("$top/scripts/install-deps.sh" --lsit 2>&1) || rc=$?
+	[ $rc -eq 2 ] && [ "$o" = "install-deps: unknown argument '--lsit' (usage: install-deps.sh [--list] [bench])" ]
+}
+check "install-deps.sh refuses an unknown argument in one line, exit 2" deps_bad

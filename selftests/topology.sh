@@ -10,15 +10,33 @@ counts=${1:-/dev/null}
 work=$top/build/vm/topology
 rm -rf "$work"; mkdir -p "$work/share"
 [ $# -eq 0 ] || rm -f "$counts"
+p=0 f=0 s=0 n=0
+# tier-vm refuses a topology it cannot build, in one line, before booting
+refuses() { # MESSAGE-PART ARG...
+	local want=$1 out rc
+	shift
+	n=$((n + 1))
+	out=$("$top/scripts/tier-vm" "$@" -- true 2>&1); rc=$?
+	if [ $rc -eq 125 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && [[ $out == "tier-vm: "*"$want"* ]]; then
+		echo "ok $n - topology: tier-vm $* refused: $out"; p=$((p + 1))
+	else
+		echo "not ok $n - topology: tier-vm $* (exit $rc): $out"; f=$((f + 1))
+	fi
+}
+refuses "needs a positive integer" --fast-nodes 0
+refuses "at most 3" --fast-nodes 4 --cpus 4
+refuses "multiple of it in CPUs" --fast-nodes 2 --cpus 3
+refuses "no --fast-host, --slow-host, --balloon-nodes or --fast-nodes" --flat --fast-nodes 2
 "$top/scripts/tier-vm" --fast-nodes 2 --cpus 2 --fast 128 --slow 640 --timeout 1200 \
 	--share "$work/share" --log "$work/serial.log" -- \
 	"$top/selftests/topology-guest.sh" "$work/share/counts"
 rc=$?
 if [ -s "$work/share/counts" ]; then
-	read -r p f s < "$work/share/counts"
+	read -r gp gf gs < "$work/share/counts"
+	p=$((p + gp)) f=$((f + gf)) s=$((s + gs))
 else
 	echo "not ok - topology: the VM run did not finish (tier-vm exit $rc)"
-	p=0 f=1 s=0
+	f=$((f + 1))
 fi
 if grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$work/serial.log"; then
 	echo "not ok - topology: kernel log has warnings ($work/serial.log)"
