@@ -7,6 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 st=$top/build/selftests
 vm=$top/build/vm
 mkdir -p "$vm"
+. "$top/selftests/kernel-log.sh"
 start=$(date +%s)
 
 echo "# host: tierctl argument handling, tierhost JSON/QMP/usage (no VM needed)"
@@ -31,9 +32,9 @@ else
 	vp=0 vf=1 vs=0
 fi
 # The kernel must not have warned or crashed while the tests ran.
-if grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$vm/serial.log"; then
+if kernel_log_warned "$vm/serial.log"; then
 	echo "not ok - kernel log has warnings (build/vm/serial.log):"
-	grep -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "$vm/serial.log" | head -n 40
+	kernel_log_excerpt 40 "$vm/serial.log"
 	vf=$((vf + 1))
 else
 	echo "ok - kernel log clean"

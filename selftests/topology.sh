@@ -8,6 +8,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 counts=${1:-/dev/null}
 work=$top/build/vm/topology
+. "$top/selftests/kernel-log.sh"
 rm -rf "$work"; mkdir -p "$work/share"
 [ $# -eq 0 ] || rm -f "$counts"
 p=0 f=0 s=0 n=0
@@ -38,9 +39,9 @@ else
 	echo "not ok - topology: the VM run did not finish (tier-vm exit $rc)"
 	f=$((f + 1))
 fi
-if grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$work/serial.log"; then
+if kernel_log_warned "$work/serial.log"; then
 	echo "not ok - topology: kernel log has warnings ($work/serial.log)"
-	grep -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "$work/serial.log" | head -n 40
+	kernel_log_excerpt 40 "$work/serial.log"
 	f=$((f + 1))
 else
 	echo "ok - topology: kernel log clean"

@@ -166,7 +166,6 @@ check "after the resume the balloon still deflates per node" deflates sus 1600
 qemu_stop sus
 
 logs_clean() {
-	! grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$work/src.serial.log" "$work/dst.serial.log" \
-		"$work/sus.serial.log"
+	! kernel_log_warned "$work/src.serial.log" "$work/dst.serial.log" "$work/sus.serial.log"
 }
 check "kernel logs of all runs clean" logs_clean

@@ -4,6 +4,7 @@
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 qemu=${TIER_VM_QEMU_VMM:-$top/build/qemu-build/qemu-system-x86_64}
 tierhost=$top/build/bin/tierhost
+. "$top/selftests/kernel-log.sh"
 pass=0 fail=0 skip=0 n=0
 work=$(mktemp -d /tmp/tiervm.XXXXXX)
 declare -A vm_pid
@@ -78,9 +79,9 @@ vm_stop() {
 	fi
 	wait "$pid" 2>/dev/null
 	unset "vm_pid[$name]"
-	if grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$log"; then
+	if kernel_log_warned "$log"; then
 		not_ok "$name: kernel log clean"
-		grep -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "$log" | head -n 30 | sed 's/^/#   /'
+		kernel_log_excerpt 30 "$log" | sed 's/^/#   /'
 	else
 		ok "$name: kernel log clean"
 	fi

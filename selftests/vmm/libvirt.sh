@@ -176,5 +176,5 @@ refuses() {
 	[ $rc -eq 1 ] && [ "$out" = "tierhost: libvirt:no-such-domain: failed to get domain 'no-such-domain'" ]
 }
 check "an unknown domain: one line, exit 1" refuses
-clean() { ! grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$serial"; }
+clean() { ! kernel_log_warned "$serial"; }
 check "the guest's kernel log is clean" clean

@@ -67,9 +67,9 @@ if [ -z "$in_host" ]; then
 		not_ok "the host VM reported no counts (tier-vm exit $rc)"
 		tail -n 20 "$work/host.serial.log" | sed 's/^/#   /'
 	fi
-	if grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$work/host.serial.log"; then
+	if kernel_log_warned "$work/host.serial.log"; then
 		not_ok "host VM: kernel log clean"
-		grep -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "$work/host.serial.log" | head -n 30 | sed 's/^/#   /'
+		kernel_log_excerpt 30 "$work/host.serial.log" | sed 's/^/#   /'
 	else
 		ok "host VM: kernel log clean"
 	fi
