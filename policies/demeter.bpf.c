@@ -155,7 +155,6 @@ u64 hot_bytes_now;
 u64 hot_thresh;			/* accesses per 2 MiB of the hot set's coldest */
 u64 samples_pending;		/* samples since the last epoch */
 s64 inflight;			/* migration requests not done yet */
-u64 node_fast[TIER_EXT_SCAN_NODES];	/* 1: the node is in the top tier */
 bool primed[RT_MAX_TREES];	/* the tree's accessed bits were cleared once */
 u64 warm_pages[RT_MAX_TREES];	/* resident pages of ranges at demand_freq */
 u64 window_ns;			/* accessed-bit window (0: the epoch) */
@@ -191,14 +190,10 @@ static __always_inline u32 range_level(struct rt_range *r)
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(demeter_init)
 {
-	s32 nid;
-
 	if (!tier_nodes_init()) {
 		bpf_tier_error("demeter needs a fast and a slow memory tier");
 		return -19;	/* -ENODEV */
 	}
-	for (nid = 0; nid < TIER_EXT_SCAN_NODES; nid++)
-		node_fast[nid] = tier_node_is_fast(nid);
 	last_epoch_ns = bpf_ktime_get_ns();
 	tier_stat_add(window_ms, epoch_ms);
 	return 0;
@@ -350,8 +345,10 @@ static long block_step(u64 k, void *data)
 		c->cur_level = l;
 	}
 	c->young += y;
-	fast = node_fast[0] * b->pages[0] + node_fast[1] * b->pages[1] +
-	       node_fast[2] * b->pages[2] + node_fast[3] * b->pages[3];
+	fast = (tier_fast_mask & 1) * b->pages[0] +
+	       (tier_fast_mask >> 1 & 1) * b->pages[1] +
+	       (tier_fast_mask >> 2 & 1) * b->pages[2] +
+	       (tier_fast_mask >> 3 & 1) * b->pages[3];
 	c->fast += fast;
 	c->slow += b->pages[0] + b->pages[1] + b->pages[2] + b->pages[3] - fast;
 	return 0;
