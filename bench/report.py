@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import sys
 
-NUM = ["accesses", "fast", "mem_ms", "ipi_ms"]
+NUM = ["accesses", "fast", "mem_ms", "ipi_ms", "misses", "stream_misses"]
 
 
 def read_csv(path):
@@ -31,7 +31,7 @@ def windows(path):
         end = float(r["unix_s"])
         start = prev if prev is not None else end - 0.25
         prev = end
-        w = {k: float(r[k]) for k in NUM}
+        w = {k: float(r.get(k) or 0) for k in NUM}
         w["label"] = r["window"]
         w["oracle"] = float(r["oracle_ratio"]) * w["accesses"]
         w["start"], w["end"] = start, end
@@ -39,7 +39,24 @@ def windows(path):
     return out
 
 
-def phase_metrics(wins, start, end):
+def fast_random(tot, fast_ns, slow_ns):
+    """The fast-served share f of the phase's random (not streamed) misses.
+
+    The plugin charges r * (fast_ns f + slow_ns (1 - f)) + s * c for r
+    random and s streamed misses, c a line's transfer time (fast_line_ns 5,
+    slow_line_ns 10): solved for f with c = 7.5, the middle; +-half_range
+    covers c from 5 to 10.  Streamed lines (a scan, a page copy) weigh as
+    much as latency-bound misses in the access counts; this separates them.
+    """
+    r = tot["misses"] - tot["stream_misses"]
+    s = tot["stream_misses"]
+    if r <= 0 or slow_ns <= fast_ns:
+        return None, None
+    f = [(slow_ns - (tot["mem_ms"] * 1e6 - s * c) / r) / (slow_ns - fast_ns) for c in (5.0, 10.0)]
+    return (f[0] + f[1]) / 2, abs(f[1] - f[0]) / 2
+
+
+def phase_metrics(wins, start, end, fast_ns, slow_ns):
     tot = dict.fromkeys(NUM + ["oracle"], 0.0)
     series = []
     for w in wins:
@@ -55,6 +72,9 @@ def phase_metrics(wins, start, end):
     m["fast_ratio"] = tot["fast"] / tot["accesses"] if tot["accesses"] else 0
     m["oracle_ratio"] = tot["oracle"] / tot["accesses"] if tot["accesses"] else 0
     m["efficiency"] = tot["fast"] / tot["oracle"] if tot["oracle"] else 0
+    f, half = fast_random(tot, fast_ns, slow_ns)
+    if f is not None:
+        m["fast_random"], m["fast_random_pm"] = f, half
     return m, series
 
 
@@ -165,7 +185,8 @@ def main():
                 wins = windows(os.path.join(cell_dir, "access.csv"))
                 curve = oracle_curve(os.path.join(cell_dir, "oracle.csv"))
             if p and wins is not None and c["status"] == "ok" and c["check"] == "ok":
-                m, s = phase_metrics(wins, float(p["start_unix"]), float(p["end_unix"]))
+                m, s = phase_metrics(wins, float(p["start_unix"]), float(p["end_unix"]),
+                                     a.fast_ns, a.slow_ns)
                 m["wall_s"] = float(p["end_unix"]) - float(p["start_unix"])
                 m["runtime_s"] = float(c["seconds"])
                 k_mb = float(c.get("fast_free_mb") or 0)
@@ -183,9 +204,10 @@ def main():
         sys.exit("report: no cells in " + a.dir)
 
     fields = ["seed", "workload", "contender", "status", "check", "runtime_s", "wall_s",
-              "mem_s", "ipi_s", "fast_ratio", "oracle_ratio", "efficiency", "fast_free_mb", "oracle_k",
-              "efficiency_k", "t90_oracle_s", "steady_ops_s", "t90_steady_s", "converged", "promoted",
-              "demoted", "exchanged", "migrated", "tier_cpu_s", "fault_s", "bpf_ms", "ops"]
+              "mem_s", "ipi_s", "fast_ratio", "fast_random", "fast_random_pm", "oracle_ratio",
+              "efficiency", "fast_free_mb", "oracle_k", "efficiency_k", "t90_oracle_s",
+              "steady_ops_s", "t90_steady_s", "converged", "promoted", "demoted", "exchanged",
+              "migrated", "tier_cpu_s", "fault_s", "bpf_ms", "ops"]
     with open(os.path.join(a.dir, "bench.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fields, extrasaction="ignore")
         w.writeheader()
@@ -233,7 +255,10 @@ def main():
              "- **wall s**: the timed phase in host wall time (TCG speed, for the record)\n"
              "- **fast**: share of the workload's accesses served by the fast node; **eff K**: "
              "placement efficiency against the oracle with K = the fast node's free memory at "
-             "the cell's start (the hottest K of pages in fast memory)\n"
+             "the cell's start (the hottest K of pages in fast memory); **fast rnd**: share "
+             "of the random (not streamed) cache misses of every vCPU that the fast node served, "
+             "from the charged time (bench.csv: fast_random, +-fast_random_pm for a streamed "
+             "line's cost between the tiers' 5 and 10 ns)\n"
              "- **t90 steady**: guest seconds until the workload's 1-s throughput first reached "
              "90% of its second-half throughput (C workloads only); **t90 oracle**: until a "
              "window's eff K first reached 0.9 (-: never); **conv**: no if the throughput still rose at the "
@@ -248,13 +273,13 @@ def main():
         best = min((med[w, ct, "runtime_s"] for ct in contenders if (w, ct, "runtime_s") in med),
                    default=None)
         L.append(f"\n## {w}\n")
-        L.append("| contender | runtime s (min-max) | vs best | wall s (min-max) | fast | eff K | "
+        L.append("| contender | runtime s (min-max) | vs best | wall s (min-max) | fast | fast rnd | eff K | "
                  "t90 steady s | t90 oracle s | conv | prom | dem | xchg | migr | tier CPU s | BPF ms |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for ct in contenders:
             if (w, ct, "runtime_s") not in med:
                 ran = any(c["workload"] == w and c["contender"] == ct for c in cells)
-                L.append(f"| {ct} | {'failed' if ran else 'not run'} | | | | | | | | | | | | | |")
+                L.append(f"| {ct} | {'failed' if ran else 'not run'} | | | | | | | | | | | | | | |")
                 continue
             ms, gs = vals(w, ct, "runtime_s"), vals(w, ct, "wall_s")
 
@@ -269,6 +294,7 @@ def main():
             L.append(f"| {ct} | {med[w, ct, 'runtime_s']:.2f} ({min(ms):.2f}-{max(ms):.2f}) | "
                      f"{med[w, ct, 'runtime_s'] / best:.2f} | {statistics.median(gs):.1f} "
                      f"({min(gs):.1f}-{max(gs):.1f}) | {md('fast_ratio', '{:.3f}')} | "
+                     f"{md('fast_random', '{:.2f}')} | "
                      f"{md('efficiency_k', '{:.3f}')} | {md('t90_steady_s', '{:.1f}')} | "
                      f"{md('t90_oracle_s', '{:.1f}')} | {conv()} | {md('promoted')} | {md('demoted')} | "
                      f"{md('exchanged')} | {md('migrated')} | {md('tier_cpu_s', '{:.2f}')} | {md('bpf_ms')} |")
