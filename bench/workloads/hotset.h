@@ -33,6 +33,7 @@ struct hotset {
 	atomic_ulong passes;
 	atomic_ulong writes;
 	atomic_bool corrupt;
+	int tier_class[MEMTIER_MAX_NODES];	/* memtier_classes(), read once */
 };
 
 /* Bind [off, off+len) to @nid for the first touch, then let it move. */
@@ -60,6 +61,9 @@ static inline int hotset_setup(struct hotset *h, size_t total, size_t hot_off,
 		return -1;
 	madvise(h->base, total, MADV_NOHUGEPAGE);
 	h->total = total;
+	/* no memory tiers: node 0 is the fast one */
+	if (!memtier_classes(h->tier_class, MEMTIER_MAX_NODES))
+		h->tier_class[0] = 1;
 	h->hot_off = hot_off;
 	h->hot_len = hot_len;
 	if (slow_nid >= 0 && hot_len && hotset_bind(h, hot_off, hot_len, slow_nid))
@@ -162,15 +166,14 @@ static inline bool hotset_verify(struct hotset *h)
 
 /*
  * Share (0..1) of the resident pages of [off, off+len) in the fast tier:
- * on any node of the top memory tier (memtier.h), node 0 where the kernel
- * has no tiers.
+ * on any node of the top memory tier (memtier.h, as hotset_setup() found
+ * the tiers), node 0 where the kernel has no tiers.
  */
 static inline double hotset_share_fast(struct hotset *h, size_t off, size_t len)
 {
 	size_t n = len / HOTSET_PAGE, i, on = 0, resident = 0;
 	void **pages = calloc(n, sizeof(*pages));
 	int *status = calloc(n, sizeof(*status));
-	int cls[MEMTIER_MAX_NODES];
 
 	if (!pages || !status || !n)
 		goto out;
@@ -178,13 +181,12 @@ static inline double hotset_share_fast(struct hotset *h, size_t off, size_t len)
 		pages[i] = h->base + off + i * HOTSET_PAGE;
 	if (move_pages(0, n, pages, NULL, status, 0))
 		goto out;
-	if (!memtier_classes(cls, MEMTIER_MAX_NODES))
-		cls[0] = 1;
 	for (i = 0; i < n; i++) {
 		if (status[i] < 0)
 			continue;
 		resident++;
-		on += status[i] < MEMTIER_MAX_NODES && cls[status[i]] == 1;
+		on += status[i] < MEMTIER_MAX_NODES &&
+		      h->tier_class[status[i]] == 1;
 	}
 out:
 	free(pages);
