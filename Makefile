@@ -103,7 +103,8 @@ $(VMLINUX_H): $(BTF_FILE) $(BUILD)/include/btf-source
 	$(BPFTOOL) btf dump file $< format c > $@.tmp
 	@if cmp -s $@.tmp $@; then rm $@.tmp; touch $@; else mv $@.tmp $@; fi
 
-$(BUILD)/policies/%.bpf.o: policies/%.bpf.c $(BPF_HEADERS) $(VMLINUX_H)
+# policies/*.bpf.h: code that some policies share (not installed)
+$(BUILD)/policies/%.bpf.o: policies/%.bpf.c $(BPF_HEADERS) $(wildcard policies/*.bpf.h) $(VMLINUX_H)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -56,7 +56,7 @@
 #define RT_MAX_TREES	64
 #define RT_MAX_RANGES	1024
 #include <tier_ext/common.bpf.h>
-#include <tier_ext/range_tree.bpf.h>
+#include "range_tree.bpf.h"
 #include <tier_ext/target_areas.bpf.h>
 
 char _license[] SEC("license") = "GPL";
@@ -1130,8 +1130,7 @@ void BPF_STRUCT_OPS(demeter_capacity_changed, s32 nid, u64 usable, u64 target)
 
 void BPF_STRUCT_OPS(demeter_migrate_done, u64 id, s32 pid, u32 moved, u32 failed)
 {
-	tier_stat_add(pages_moved, moved);
-	tier_stat_add(pages_failed, failed);
+	tier_stat_migrate_done(moved, failed);
 	__sync_fetch_and_sub(&inflight, 1);
 }
 

@@ -520,8 +520,7 @@ void BPF_STRUCT_OPS_SLEEPABLE(memtis_tick)
 
 void BPF_STRUCT_OPS(memtis_migrate_done, u64 id, s32 pid, u32 moved, u32 failed)
 {
-	tier_stat_add(pages_moved, moved);
-	tier_stat_add(pages_failed, failed);
+	tier_stat_migrate_done(moved, failed);
 }
 
 TIER_OPS_DEFINE(memtis_ops,

@@ -33,7 +33,7 @@ TIER_PARAM(u32, batch_ms, 20, 1, 10000, "send a partial batch after this long");
 TIER_PARAM(u32, shadow, 1, 0, 1, "keep the slow copy of promoted pages (1) or not (0)");
 
 #define TPP_EXTRA_STATS	u64 tx_batches; u64 tx_pages;
-#include <tier_ext/tpp_core.bpf.h>
+#include "tpp_core.bpf.h"
 
 #define BATCH_MAX 512
 

@@ -32,7 +32,7 @@ char _license[] SEC("license") = "GPL";
 
 TIER_POLICY("TPP: hint-fault promotion, early demotion (upstream tiering mode)");
 
-#include <tier_ext/tpp_core.bpf.h>
+#include "tpp_core.bpf.h"
 
 /* Promotion from the fault path, like upstream */
 s32 BPF_STRUCT_OPS(tpp_numa_fault, struct tier_ext_sample *s)

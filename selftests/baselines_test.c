@@ -21,7 +21,7 @@
 
 #define MiB		(1UL << 20)
 
-#define MAX_TARGETS	64	/* tpp_core.bpf.h, memtis.bpf.c */
+#define MAX_TARGETS	64	/* policies/tpp_core.bpf.h, memtis.bpf.c */
 #define NR_CHILDREN	(MAX_TARGETS + 6)
 
 FIXTURE(policy) {
@@ -38,7 +38,7 @@ FIXTURE_VARIANT(policy) {
 	const char *name;		/* policies/<name>.bpf.o */
 	const char *moved_stat;		/* its stat of pages moved */
 	const char *const *params;	/* for manages_the_hot_set */
-	bool ages_chunks;		/* TPP's early demotion (tpp_core.bpf.h) */
+	bool ages_chunks;		/* TPP's early demotion (policies/tpp_core.bpf.h) */
 };
 
 FIXTURE_VARIANT_ADD(policy, tpp) {

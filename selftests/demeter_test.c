@@ -77,7 +77,7 @@ static unsigned long long stat_of(FIXTURE_DATA(demeter) *self, const char *name)
 	return v;
 }
 
-/* One entry of the policy's rt_ranges map: struct rt_range in range_tree.bpf.h. */
+/* One entry of the policy's rt_ranges map: struct rt_range in policies/range_tree.bpf.h. */
 struct rt_range_user {
 	u64 start, end, nr_access, fast, slow;
 	u32 epoch;

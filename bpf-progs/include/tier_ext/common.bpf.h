@@ -250,4 +250,11 @@ static __always_inline u32 tier_ilog2(u64 v)
 
 #define tier_stat_inc(field)	tier_stat_add(field, 1)
 
+/* The usual ops.migrate_done body: a policy's pages_moved, pages_failed. */
+#define tier_stat_migrate_done(moved, failed)				\
+	do {								\
+		tier_stat_add(pages_moved, moved);			\
+		tier_stat_add(pages_failed, failed);			\
+	} while (0)
+
 #endif /* __TIER_EXT_COMMON_BPF_H */

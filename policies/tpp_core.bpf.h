@@ -266,8 +266,7 @@ void BPF_STRUCT_OPS_SLEEPABLE(tpp_tick)
 
 void BPF_STRUCT_OPS(tpp_migrate_done, u64 id, s32 pid, u32 moved, u32 failed)
 {
-	tier_stat_add(pages_moved, moved);
-	tier_stat_add(pages_failed, failed);
+	tier_stat_migrate_done(moved, failed);
 }
 
 #endif /* __TIER_EXT_TPP_CORE_BPF_H */
