@@ -6,6 +6,7 @@
  */
 #include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -517,10 +518,16 @@ TEST_F(cli, refuses_numa_balancing_tiering_mode)
 	EXPECT_EQ(0, tierctl(self->out, "load", "static"));
 }
 
-/* Injects samples while tierctl top measures their rate. */
+/*
+ * Injects samples until told to stop, so that they cover tierctl top's
+ * whole measurement however late it starts (a loaded TCG guest can take
+ * longer than a fixed burst to start it).
+ */
+static atomic_bool inject_stop;
+
 static void *inject_samples(void *addr)
 {
-	for (int i = 0; i < 60; i++) {
+	while (!atomic_load(&inject_stop)) {
 		tier_inject(getpid(), (unsigned long)addr, 1, 1);
 		usleep(10000);
 	}
@@ -540,9 +547,13 @@ TEST_F(cli, top_reports_rates_nodes_and_targets)
 	memset(buf, 1, len);
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	ASSERT_EQ(0, tierctl(self->out, "load", "static", "--pid", pid));
-	pthread_create(&th, NULL, inject_samples, buf);
-	ASSERT_EQ(0, tierctl(self->out, "top", "-j", "-n", "2", "-d", "0.3"));
+	atomic_store(&inject_stop, false);
+	ASSERT_EQ(0, pthread_create(&th, NULL, inject_samples, buf));
+	k = tierctl(self->out, "top", "-j", "-n", "2", "-d", "0.3");
+	atomic_store(&inject_stop, true);
 	pthread_join(th, NULL);
+	ASSERT_EQ(0, k);
+	k = 0;
 	for (line = strtok_r(self->out, "\n", &save); line && k < 2; line = strtok_r(NULL, "\n", &save))
 		r[k++] = json_tokener_parse(line);
 	ASSERT_NE(NULL, r[0]);
