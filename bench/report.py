@@ -56,7 +56,10 @@ def fast_random(tot, fast_ns, slow_ns):
     return (f[0] + f[1]) / 2, abs(f[1] - f[0]) / 2
 
 
-def phase_metrics(wins, start, end, fast_ns, slow_ns):
+def phase_metrics(wins, start, end, fast_ns=None, slow_ns=None):
+    """Totals of the windows overlapping [start, end] (host time), weighted
+    by overlap; with the model's latencies also fast_random (bench/testbed/
+    vtime.sh uses only mem_s and calls it without them)."""
     tot = dict.fromkeys(NUM + ["oracle"], 0.0)
     series = []
     for w in wins:
@@ -72,7 +75,7 @@ def phase_metrics(wins, start, end, fast_ns, slow_ns):
     m["fast_ratio"] = tot["fast"] / tot["accesses"] if tot["accesses"] else 0
     m["oracle_ratio"] = tot["oracle"] / tot["accesses"] if tot["accesses"] else 0
     m["efficiency"] = tot["fast"] / tot["oracle"] if tot["oracle"] else 0
-    f, half = fast_random(tot, fast_ns, slow_ns)
+    f, half = (None, None) if fast_ns is None else fast_random(tot, fast_ns, slow_ns)
     if f is not None:
         m["fast_random"], m["fast_random_pm"] = f, half
     return m, series
