@@ -28,7 +28,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h loader/memtier.h $(BPF_HEADERS)
 
-.PHONY: FORCE all deps kernel qemu host-tools vmm-initrd bpf loader selftests install check demo checkpatch testbed workloads bench bench-full bench-quick clean distclean
+.PHONY: FORCE all deps kernel qemu host-tools vmm-initrd bpf loader selftests install check demo checkpatch testbed workloads bench bench-full bench-quick bench-virt clean distclean
 
 all: bpf loader selftests host-tools
 
@@ -162,7 +162,7 @@ $(BUILD)/vmm/initrd.cpio.gz: selftests/vmm/migrate_init.c
 	@cd $(BUILD)/vmm/root && find . | cpio -o -H newc --quiet | gzip > ../initrd.cpio.gz
 
 # The TCG plugin that measures placement and charges the memory model
-# (bench/testbed/); built against make qemu's plugin API (vmm-patch/0007).
+# (bench/testbed/); built against make qemu's plugin API (vmm-patch/0006).
 testbed: deps qemu $(BUILD)/bin/tier_access.so
 
 QEMU_PLUGIN_H	:= $(BUILD)/qemu-src/include/qemu/qemu-plugin.h
@@ -176,9 +176,11 @@ $(BUILD)/bin/tier_access.so: bench/testbed/tier_access.c $(QEMU_PLUGIN_H)
 		$$(pkg-config --cflags glib-2.0) -o $@ $< $$(pkg-config --libs glib-2.0)
 
 # The benchmark suite (bench/README.md): gups and pagerank under every
-# contender, 3 seeds, in the virtual-time testbed (108 minutes on 2 cores
-# on 2026-12-01: icount runs a VM on one thread); bench-full: also btree
-# and xsbench (several hours); bench-quick: gups under static and demeter.
+# contender, 3 seeds, in the virtual-time testbed (two VMs side by side:
+# icount runs a VM on one thread; bench/results/2026-12-01-final took about
+# 154 minutes beside other work); bench-full: also btree and xsbench
+# (several hours); bench-quick: gups under static and demeter; bench-virt:
+# the virtualized cloud, KVM guests in a tiered host VM (bench/virt.sh).
 workloads: $(WORKLOADS) $(BUILD)/bin/faultclock
 
 bench: bpf loader testbed workloads
@@ -192,6 +194,10 @@ bench-full: bpf loader testbed workloads
 bench-quick: bpf loader testbed workloads
 	@scripts/install-deps.sh bench
 	@bench/run.sh --quick
+
+bench-virt: bpf loader testbed workloads host-tools
+	@scripts/install-deps.sh bench
+	@bench/virt.sh
 
 clean:
 	rm -rf $(BUILD)/bin $(BUILD)/policies $(BUILD)/selftests $(BUILD)/include $(BUILD)/vm

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn a bench/virt.sh results directory into virt.csv and virt.md.
+
+Each cell directory (NVM.WORKLOAD.CONTENDER.SEED) holds cells.csv (a row
+per guest: its runtime on its own clock, its guest-side tiering counters),
+host.txt (the host VM's tiering CPU and migrations over the cell) and
+fast.csv (each guest's memory on the host's fast and slow node every 2 s).
+Per guest it adds the mean fast memory it held in the host and its share
+of the host's tiering CPU (the host's total / guests).  Usage: virt-report.py DIR
+"""
+import argparse
+import csv
+import glob
+import math
+import os
+import statistics
+import sys
+
+
+def read_kv(path):
+    kv = {}
+    if os.path.exists(path):
+        for tok in open(path).read().split():
+            if "=" in tok:
+                k, v = tok.split("=", 1)
+                kv[k] = v
+    return kv
+
+
+def mean_fast(path, vm):
+    if not os.path.exists(path):
+        return None, None
+    rows = [r for r in csv.DictReader(open(path)) if r["vm"] == vm]
+    if not rows:
+        return None, None
+    return (statistics.mean(float(r["fast_mib"]) for r in rows),
+            statistics.mean(float(r["slow_mib"]) for r in rows))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    a = ap.parse_args()
+    rows = []
+    for d in sorted(glob.glob(os.path.join(a.dir, "*vm.*.*.*"))):
+        name = os.path.basename(d)
+        nvm, w, c, seed = name.split(".")
+        n = int(nvm[:-2])
+        host = read_kv(os.path.join(d, "host.txt"))
+        path = os.path.join(d, "cells.csv")
+        if not os.path.exists(path):
+            rows.append({"vms": n, "workload": w, "contender": c, "seed": seed, "vm": "-",
+                         "status": "no-cells"})
+            continue
+        for r in csv.DictReader(open(path)):
+            fast, slow = mean_fast(os.path.join(d, "fast.csv"), r["vm"])
+            row = {"vms": n, "workload": w, "contender": c, "seed": seed, **r,
+                   "fast_mib": "" if fast is None else f"{fast:.1f}",
+                   "slow_mib": "" if slow is None else f"{slow:.1f}"}
+            if "host_tier_cpu_s" in host:
+                row["host_tier_cpu_s"] = f"{float(host['host_tier_cpu_s']) / n:.3f}"
+                row["host_migrated"] = str(int(host.get("host_migrated", 0)) // n)
+            rows.append(row)
+    if not rows:
+        sys.exit("virt-report: no cells in " + a.dir)
+    fields = ["vms", "workload", "contender", "seed", "vm", "status", "seconds", "ops", "check",
+              "fast_mib", "slow_mib", "tier_cpu_s", "fault_s", "bpf_ms", "promoted", "demoted",
+              "exchanged", "migrated", "host_tier_cpu_s", "host_migrated"]
+    with open(os.path.join(a.dir, "virt.csv"), "w", newline="") as f:
+        wr = csv.DictWriter(f, fields, extrasaction="ignore")
+        wr.writeheader()
+        wr.writerows(rows)
+
+    good = [r for r in rows if r.get("status") == "ok" and r.get("check") == "ok"]
+
+    def vals(n, w, c, k):
+        return [float(r[k]) for r in good if r["vms"] == n and r["workload"] == w
+                and r["contender"] == c and r.get(k) not in (None, "")]
+
+    def med(n, w, c, k):
+        v = vals(n, w, c, k)
+        return statistics.median(v) if v else None
+
+    def fmt(x, f="{:.2f}"):
+        return "-" if x is None else f.format(x)
+
+    counts = sorted({r["vms"] for r in rows})
+    workloads = list(dict.fromkeys(r["workload"] for r in rows))
+    contenders = list(dict.fromkeys(r["contender"] for r in rows))
+    L = [f"# Virtualized cloud: {os.path.basename(os.path.abspath(a.dir))}\n",
+         "A tiered host VM (TCG under icount, the virtual-time testbed charging every miss into its "
+         "clock) runs N KVM guests of 128 MiB fast + 512 MiB slow, every guest the same workload at "
+         "the same time. tpp-h, damon-h: one-node guests, the host tiers their memory; the others: "
+         "the policy in each two-node guest, the host sharing N x 128 MiB of fast memory by demand "
+         "(tierhost daemon). Per guest: **runtime** on the guest's clock (median over guests and "
+         "seeds, min-max), **fast MiB**: its memory on the host's fast node, mean over the cell; "
+         "**guest CPU**: tiering CPU seconds inside the guest; **host CPU**: the host's tiering CPU "
+         "(threads, hint faults, scans) / N.\n"]
+    for n in counts:
+        for w in workloads:
+            L.append(f"\n## {n} guest(s), {w}\n")
+            L.append("| contender | runtime s (min-max) | vs demeter | fast MiB | guest CPU s | "
+                     "host CPU s | migrated (guest) | migrated (host) | failed |")
+            L.append("|---|---|---|---|---|---|---|---|---|")
+            dm = med(n, w, "demeter", "seconds")
+            for c in contenders:
+                v = vals(n, w, c, "seconds")
+                bad = sum(1 for r in rows if r["vms"] == n and r["workload"] == w
+                          and r["contender"] == c and r not in good)
+                if not v:
+                    L.append(f"| {c} | - | - | - | - | - | - | - | {bad} |")
+                    continue
+                m = statistics.median(v)
+                L.append(f"| {c} | {m:.2f} ({min(v):.2f}-{max(v):.2f}) | "
+                         f"{fmt(m / dm if dm else None)} | {fmt(med(n, w, c, 'fast_mib'), '{:.0f}')} | "
+                         f"{fmt(med(n, w, c, 'tier_cpu_s'))} | {fmt(med(n, w, c, 'host_tier_cpu_s'))} | "
+                         f"{fmt(med(n, w, c, 'migrated'), '{:.0f}')} | "
+                         f"{fmt(med(n, w, c, 'host_migrated'), '{:.0f}')} | {bad} |")
+    L.append("\n## Headline\n")
+    L.append("Median runtime of a guest under the contender / under demeter, geometric mean over the "
+             "workloads (above 1: demeter is faster).\n")
+    L.append("| contender | " + " | ".join(f"{n} guest(s)" for n in counts) + " |")
+    L.append("|---|" + "---|" * len(counts))
+    for c in contenders:
+        cols = []
+        for n in counts:
+            rs = [med(n, w, c, "seconds") / med(n, w, "demeter", "seconds") for w in workloads
+                  if med(n, w, c, "seconds") and med(n, w, "demeter", "seconds")]
+            cols.append(f"{math.exp(sum(map(math.log, rs)) / len(rs)):.3f}" if rs else "-")
+        L.append(f"| {c} | " + " | ".join(cols) + " |")
+    with open(os.path.join(a.dir, "virt.md"), "w") as f:
+        f.write("\n".join(L) + "\n")
+    print("\n".join(L))
+
+
+if __name__ == "__main__":
+    main()

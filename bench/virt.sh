@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The virtualized cloud benchmark (make bench-virt): a tiered host VM
+# (scripts/tier-host, TCG under icount with the virtual-time testbed) runs
+# N KVM guests, all with the same workload at the same time, under each
+# contender: the hypervisor-based ones (tpp-h: the host's NUMA balancing in
+# tiering mode on one-node guests; damon-h: DAMON in the host) and the
+# guest-delegated ones (a tier_ext policy in every two-node guest, the host
+# provisioning the fast node by demand with tierhost daemon). One fresh host
+# boot per cell. Results: bench/results/<date>-virt/ (see bench/README.md).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+all_contenders=tpp-h,damon-h,static,demeter,tpp,memtis,nomad
+all_workloads=gups,pagerank
+vm_counts=1,3 contenders=$all_contenders workloads=gups seeds=1 par=2 out=
+fast_ns=${BENCH_FAST_NS:-69} slow_ns=${BENCH_SLOW_NS:-177}
+# a guest: 128 MiB fast + 512 MiB slow (fast = 20%); the host VM: the
+# guests' fast memory plus HOST_FAST_EXTRA MiB for its own kernel and the
+# QEMU processes, the rest slow; at most 2048 MiB in all (the testbed
+# attributes an address to a node only below the 32-bit PCI hole)
+gfast=128 gslow=512 host_extra=${HOST_FAST_EXTRA:-192}
+
+usage() {
+	cat <<EOT
+Usage: bench/virt.sh [--vms LIST] [--contenders LIST] [--workloads LIST] [--seeds N] [--parallel N] [--out DIR]
+
+  --vms LIST         guests per host VM, comma-separated          [$vm_counts]
+  --contenders LIST  from: $all_contenders
+                     [$contenders]
+  --workloads LIST   from: $all_workloads                    [$workloads]
+  --seeds N          seeds 1..N per cell                          [$seeds]
+  --parallel N       host VMs side by side (one host thread each) [$par]
+  --out DIR          results directory          [bench/results/DATE-virt]
+Modelled miss latencies: BENCH_FAST_NS [$fast_ns], BENCH_SLOW_NS [$slow_ns].
+EOT
+}
+die() { echo "bench-virt: $*" >&2; exit 1; }
+in_list() { [[ ,$2, == *,$1,* ]]; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--vms) [[ ${2-} =~ ^[1-9](,[1-9])*$ ]] || die "--vms needs a list of 1-9, got '${2-}'"; vm_counts=$2; shift 2 ;;
+	--contenders) contenders=${2-}; shift 2 ;;
+	--workloads) workloads=${2-}; shift 2 ;;
+	--seeds) [[ ${2-} =~ ^[1-9][0-9]*$ ]] || die "--seeds needs a positive integer"; seeds=$2; shift 2 ;;
+	--parallel) [[ ${2-} =~ ^[1-9]$ ]] || die "--parallel needs 1-9"; par=$2; shift 2 ;;
+	--out) out=${2-}; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) die "unknown argument '$1' (see --help)" ;;
+	esac
+done
+IFS=, read -r -a ct <<< "$contenders"
+IFS=, read -r -a wl <<< "$workloads"
+IFS=, read -r -a nv <<< "$vm_counts"
+[ ${#ct[@]} -gt 0 ] && [ ${#wl[@]} -gt 0 ] || die "no contenders or workloads given"
+for c in "${ct[@]}"; do in_list "$c" "$all_contenders" || die "unknown contender '$c' (from: $all_contenders)"; done
+for w in "${wl[@]}"; do in_list "$w" "$all_workloads" || die "unknown workload '$w' (from: $all_workloads)"; done
+for n in "${nv[@]}"; do
+	[ $(( (gfast + gslow) * n + host_extra + 512 )) -le 2048 ] ||
+		die "$n guests of $((gfast + gslow)) MiB do not fit a 2048 MiB host VM"
+done
+for f in build/bin/tier_access.so build/qemu-build/qemu-system-x86_64 build/bin/tierctl build/bin/tierhost build/kernel/arch/x86/boot/bzImage; do
+	[ -e "$top/$f" ] || die "$f is missing (run: make bench-virt)"
+done
+out=${out:-$top/bench/results/$(date +%Y-%m-%d)-virt}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+ipi_addr=0x$(awk '$3 == "native_flush_tlb_multi" { print $1 }' "$top/build/kernel/System.map")
+
+cells=()
+for ((s = 1; s <= seeds; s++)); do
+	for n in "${nv[@]}"; do
+		for w in "${wl[@]}"; do
+			for c in "${ct[@]}"; do cells+=("$n $w $c $s"); done
+		done
+	done
+done
+echo "bench-virt: ${#cells[@]} cells (guests ${vm_counts} x ${#wl[@]} workloads x ${#ct[@]} contenders x $seeds seeds), $par host VMs side by side; results in $out"
+
+run_cell() {	# N WORKLOAD CONTENDER SEED
+	local n=$1 w=$2 c=$3 s=$4 cell=$1vm.$2.$3.$4 hfast hslow flat=() rc=0
+	local d=$out/$cell share
+	rm -rf "$d"; mkdir -p "$d"
+	share=$(mktemp -d "$top/build/vm/share/virt.XXXXXX")
+	hfast=$((gfast * n + host_extra))
+	hslow=$((2048 - hfast))
+	case $c in tpp-h|damon-h) flat=(--flat) ;; esac
+	"$top/scripts/tier-host" --icount 0 \
+		--plugin "$top/build/bin/tier_access.so,fast_mb=$hfast,ram_mb=2048,window_ms=1000,model=on,fast_ns=$fast_ns,slow_ns=$slow_ns,ipi_addr=$ipi_addr,out=$d/access.csv" \
+		--fast "$hfast" --slow "$hslow" --vms "$n" "${flat[@]}" --guest-fast "$gfast" --guest-slow "$gslow" \
+		--share "$share" --timeout 10800 -- \
+		"$top/bench/virt-host.sh" "$share/cell" "$c" "$w" "$s" $((gfast * n)) > "$d/host.out" 2>&1 || rc=$?
+	# the host VM writes only to its share
+	cp -a "$share/cell/." "$d/" 2>/dev/null || true
+	cp "$share"/host.serial.log "$d/" 2>/dev/null || true
+	for g in "$share"/g[0-9]*; do [ ! -d "$g" ] || cp "$g/serial.log" "$d/$(basename "$g").serial.log" 2>/dev/null || true; done
+	rm -rf "$share"
+	echo "bench-virt: $cell done (exit $rc)"
+}
+mkdir -p "$top/build/vm/share"
+for cell in "${cells[@]}"; do
+	while [ "$(jobs -r | wc -l)" -ge "$par" ]; do sleep 5; done
+	# shellcheck disable=SC2086
+	run_cell $cell &
+done
+wait
+python3 "$top/bench/virt-report.py" "$out"
