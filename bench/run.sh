@@ -14,12 +14,13 @@ all_contenders=static,numab2,damon,tpp,memtis,nomad,demeter
 # the default: gups and one real program, what fits 150 minutes on 2 cores
 # (bench/README.md, "Budget"); make bench-full adds btree and xsbench
 workloads=gups,pagerank contenders=$all_contenders seeds=3 vms=2 scenario=main
-out= quick=
+out= quick= resume=
 fast_ns=${BENCH_FAST_NS:-69} slow_ns=${BENCH_SLOW_NS:-177}
 
 usage() {
 	cat <<EOT
 Usage: bench/run.sh [--quick] [--seeds N] [--vms N] [--workloads LIST] [--contenders LIST] [--out DIR]
+       bench/run.sh --resume [--out DIR]
 
   --quick            gups under static and demeter, 1 seed (make bench-quick;
                      results in bench/results/DATE-quick)
@@ -33,6 +34,9 @@ Usage: bench/run.sh [--quick] [--seeds N] [--vms N] [--workloads LIST] [--conten
                      [$workloads]
   --contenders LIST  comma-separated, from: $all_contenders
   --out DIR          results directory                           [bench/results/DATE]
+  --resume           finish the run that was stopped with its results in
+                     DIR: the cells not done yet, with the run's own
+                     settings (the other options do not apply)
 Modelled miss latencies: BENCH_FAST_NS [$fast_ns], BENCH_SLOW_NS [$slow_ns].
 EOT
 }
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--workloads) workloads=${2-}; shift 2 ;;
 	--contenders) contenders=${2-}; shift 2 ;;
 	--out) out=${2-}; shift 2 ;;
+	--resume) resume=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
@@ -69,6 +74,14 @@ fi
 
 ipi_addr=0x$(awk '$3 == "native_flush_tlb_multi" { print $1 }' "$top/build/kernel/System.map")
 [ "$ipi_addr" != 0x ] || die "no native_flush_tlb_multi in build/kernel/System.map"
+if [ -n "$resume" ]; then
+	# what the stopped run recorded: shares vms ncells scenario fast_ns slow_ns
+	[ -r "$out/.resume" ] || die "nothing to resume in $out (no .resume: the run finished, or never started there)"
+	. "$out/.resume"
+	out=$(cd "$out" && pwd)
+	[ -d "$shares" ] || die "the stopped run's share directory $shares is gone: cannot resume"
+	echo "bench: resuming the run in $out: $ncells cells on $vms VMs, scenario $scenario"
+else
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 ncells=$(( ${#wl[@]} * ${#ct[@]} * seeds ))
@@ -92,6 +105,10 @@ for ((s = 1; s <= seeds; s++)); do
 		done
 	done
 done
+# until the run ends: what --resume needs
+printf 'shares=%q vms=%q ncells=%q scenario=%q fast_ns=%q slow_ns=%q\n' \
+	"$shares" "$vms" "$ncells" "$scenario" "$fast_ns" "$slow_ns" > "$out/.resume"
+fi
 t0=$(date +%s)
 # VM N runs its cells, each in a fresh boot, so that no cell inherits
 # state from the one before (kswapd that gave up on a node, a peer's
@@ -99,8 +116,17 @@ t0=$(date +%s)
 # go to each cell's directory. Results in $out/vN.
 run_vm() {	# N
 	local v=$1 share=$shares/vm$1 rc=0 d cell seed w c
+	# A cell is done once its vm.out is in place, the last step below; a
+	# stopped run's cell in progress (--resume) runs again from a fresh
+	# boot, its partial files and row dropped.
+	rm -f "$share/access.csv" "$share/oracle.csv" "$share/serial.log.cur" "$share/vm.out.cur"
+	if [ -e "$share/cells.csv" ]; then
+		awk -F, -v s="$share" 'NR == 1 || system("test -e " s "/" $2 "." $3 "." $1 "/vm.out") == 0' \
+			"$share/cells.csv" > "$share/cells.csv.new" && mv "$share/cells.csv.new" "$share/cells.csv"
+	fi
 	while read -r seed w c; do
 		cell=$w.$c.$seed
+		[ ! -e "$share/$cell/vm.out" ] || continue
 		echo "$seed $w $c" > "$share/cell.list"
 		"$top/scripts/tier-vm" --accel tcg --icount 0 --qemu "$top/build/qemu-build/qemu-system-x86_64" \
 			--fast 256 --slow 1024 --timeout 2100 \
@@ -140,5 +166,5 @@ while [ "$(jobs -r | wc -l)" -gt 0 ]; do
 	fi
 done
 wait
-rm -rf "$shares"
+rm -rf "$shares" "$out/.resume"
 python3 "$top/bench/report.py" "$out" --fast-ns "$fast_ns" --slow-ns "$slow_ns"

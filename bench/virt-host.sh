@@ -47,25 +47,70 @@ esac
 qemu_pid() {	# GUEST: its QEMU process in this host VM (not the timeout(1) running it)
 	pgrep -f "^[^ ]*qemu-system-x86_64 .*$TIER_HOST_SHARE/$1/" | head -1
 }
-# each guest's resident memory per host node, MiB: "t_s,vm,fast_mib,slow_mib"
+# MiB of a guest's RAM on host node 0 and node 1: "N0 N1", from its QEMU's
+# mappings of 64 MiB or more (the RAM backends; not QEMU's own memory,
+# 40 MiB or so on node 0 whatever the guest does)
+ram_mib() {	# QEMU-PID
+	local r lo hi big=
+	while read -r r _; do
+		lo=${r%-*} hi=${r#*-}
+		(( 16#$hi - 16#$lo >= 64 << 20 )) && big+=" $lo"
+	done < "/proc/$1/maps"
+	awk -v big="$big" 'BEGIN { n = split(big, b, " "); for (i = 1; i <= n; i++) ram[b[i]] }
+		($1 in ram) { for (i = 3; i <= NF; i++) if ($i ~ /^N[01]=/) { split($i, a, "="); s[a[1]] += a[2] } }
+		END { printf "%d %d\n", s["N0"] * 4 / 1024, s["N1"] * 4 / 1024 }' "/proc/$1/numa_maps"
+}
+# each guest's RAM per host node, MiB: "t_s,vm,fast_mib,slow_mib"
 sample_fast() {
-	local g p
+	local g p n0 n1
 	echo "t_s,vm,fast_mib,slow_mib" > "$dir/fast.csv"
 	while [ ! -e "$dir/stop-sampling" ]; do
 		for g in "${guests[@]}"; do
 			p=$(qemu_pid "$g") || continue
-			awk -v t="$(cut -d' ' -f1 /proc/uptime)" -v g="$g" '
-				{ for (i = 1; i <= NF; i++) if ($i ~ /^N[0-9]+=/) { split($i, a, "="); n[a[1]] += a[2] } }
-				END { printf "%s,%s,%.1f,%.1f\n", t, g, n["N0"] * 4 / 1024, n["N1"] * 4 / 1024 }
-			' "/proc/$p/numa_maps" >> "$dir/fast.csv" 2>/dev/null
+			read -r n0 n1 <<< "$(ram_mib "$p" 2>/dev/null)" || continue
+			echo "$(cut -d' ' -f1 /proc/uptime),$g,$n0,$n1" >> "$dir/fast.csv"
 		done
 		sleep 2
 	done
 }
 
+# The host's fast memory for the guests: N x 128 MiB, whoever places it.
+# Tiered guests cannot hold more (their fast node is 128 MiB, bound to
+# host node 0); one-node guests could take whatever node 0 has free. So
+# what node 0 has beyond the guests' share (its free memory, plus the guest
+# RAM already there, minus N x 128 MiB and the high watermark) is
+# taken by the host VM's own per-node balloon, through the machine's
+# tierhost (bench/virt.sh answers DIR/fast-reserve.req, MiB, with
+# DIR/fast-reserve.done): kernel pages that no tiering in the host can
+# move, for every contender alike.
+node0_mib() { awk -v k="$1:" '$3 == k { print int($4 / 1024) }' /sys/devices/system/node/node0/meminfo; }
+wmark_high_mib() {
+	awk '/^Node 0, zone/ { z = 1; next } /^Node/ { z = 0 } z && $1 == "high" { s += $2 } END { print int(s * 4 / 1024) }' /proc/zoneinfo
+}
+reserve_fast() {
+	local held=0 g p free want excess n0 n1
+	for g in "${guests[@]}"; do
+		p=$(qemu_pid "$g") || continue
+		read -r n0 n1 <<< "$(ram_mib "$p")"
+		held=$((held + n0))
+	done
+	free=$(node0_mib MemFree)
+	want=$(( ${#guests[@]} * 128 - held + $(wmark_high_mib) + 8 ))
+	excess=$((free - want))
+	echo "fast_held_mib=$held fast_free_mib=$free fast_want_free_mib=$want fast_reserve_mib=$(( excess > 0 ? excess : 0 ))" > "$dir/reserve.txt"
+	[ "$excess" -gt 2 ] || return 0
+	echo "$excess" > "$dir/fast-reserve.req.tmp" && mv "$dir/fast-reserve.req.tmp" "$dir/fast-reserve.req"
+	# no timeout here: an idle host VM's clock (icount, sleep=off) races
+	# ahead; the machine's side, on wall time, answers done or failed
+	while [ ! -e "$dir/fast-reserve.done" ] && [ ! -e "$dir/fast-reserve.failed" ]; do sleep 1; done
+	[ -e "$dir/fast-reserve.done" ] || { echo "virt-host: the host VM's balloon did not take $excess MiB of node 0" >&2; return 1; }
+	echo "fast_free_after_mib=$(node0_mib MemFree) node0_total_after_mib=$(node0_mib MemTotal)" >> "$dir/reserve.txt"
+}
+
 status=ok
 sysctl -qw kernel.numa_balancing=0 kernel.bpf_stats_enabled=1
 sync; echo 3 > /proc/sys/vm/drop_caches
+reserve_fast || status=fast-reserve-failed
 for g in "${guests[@]}"; do
 	rm -rf "$(gdir "$g")"; mkdir -p "$(gdir "$g")"
 	tier-guest "$g" "$top/bench/virt-guest.sh" start "$(gdir "$g")" "$guest_c" > "$dir/$g.start.log" 2>&1 ||

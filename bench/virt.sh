@@ -12,7 +12,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 all_contenders=tpp-h,damon-h,static,demeter,tpp,memtis,nomad
 all_workloads=gups,pagerank
-vm_counts=1,3 contenders=$all_contenders workloads=gups seeds=1 par=2 out=
+vm_counts=1,3 contenders=$all_contenders workloads=gups seeds=1 par=2 out= resume=
 fast_ns=${BENCH_FAST_NS:-69} slow_ns=${BENCH_SLOW_NS:-177}
 # a guest: 128 MiB fast + 512 MiB slow (fast = 20%); the host VM: the
 # guests' fast memory plus HOST_FAST_EXTRA MiB for its own kernel and the
@@ -22,7 +22,7 @@ gfast=128 gslow=512 host_extra=${HOST_FAST_EXTRA:-192}
 
 usage() {
 	cat <<EOT
-Usage: bench/virt.sh [--vms LIST] [--contenders LIST] [--workloads LIST] [--seeds N] [--parallel N] [--out DIR]
+Usage: bench/virt.sh [--vms LIST] [--contenders LIST] [--workloads LIST] [--seeds N] [--parallel N] [--out DIR] [--resume]
 
   --vms LIST         guests per host VM, comma-separated          [$vm_counts]
   --contenders LIST  from: $all_contenders
@@ -31,6 +31,8 @@ Usage: bench/virt.sh [--vms LIST] [--contenders LIST] [--workloads LIST] [--seed
   --seeds N          seeds 1..N per cell                          [$seeds]
   --parallel N       host VMs side by side (one host thread each) [$par]
   --out DIR          results directory          [bench/results/DATE-virt]
+  --resume           keep the cells DIR already has results for (a
+                     stopped run's); run the others
 Modelled miss latencies: BENCH_FAST_NS [$fast_ns], BENCH_SLOW_NS [$slow_ns].
 EOT
 }
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--seeds) [[ ${2-} =~ ^[1-9][0-9]*$ ]] || die "--seeds needs a positive integer"; seeds=$2; shift 2 ;;
 	--parallel) [[ ${2-} =~ ^[1-9]$ ]] || die "--parallel needs 1-9"; par=$2; shift 2 ;;
 	--out) out=${2-}; shift 2 ;;
+	--resume) resume=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
@@ -80,16 +83,38 @@ echo "bench-virt: ${#cells[@]} cells (guests ${vm_counts} x ${#wl[@]} workloads 
 run_cell() {	# N WORKLOAD CONTENDER SEED
 	local n=$1 w=$2 c=$3 s=$4 cell=$1vm.$2.$3.$4 hfast hslow flat=() rc=0
 	local d=$out/$cell share
+	# done: cells.csv comes out of the host VM when the cell has ended
+	if [ -n "$resume" ] && [ "$(wc -l < "$d/cells.csv" 2>/dev/null || echo 0)" -gt 1 ]; then
+		echo "bench-virt: $cell done before (--resume)"
+		return
+	fi
 	rm -rf "$d"; mkdir -p "$d"
 	share=$(mktemp -d "$top/build/vm/share/virt.XXXXXX")
 	hfast=$((gfast * n + host_extra))
 	hslow=$((2048 - hfast))
 	case $c in tpp-h|damon-h) flat=(--flat) ;; esac
-	"$top/scripts/tier-host" --icount 0 \
+	"$top/scripts/tier-host" --icount 0 --qmp "$share/host.qmp" \
 		--plugin "$top/build/bin/tier_access.so,fast_mb=$hfast,ram_mb=2048,window_ms=1000,model=on,fast_ns=$fast_ns,slow_ns=$slow_ns,ipi_addr=$ipi_addr,out=$d/access.csv" \
 		--fast "$hfast" --slow "$hslow" --vms "$n" "${flat[@]}" --guest-fast "$gfast" --guest-slow "$gslow" \
 		--share "$share" --timeout 10800 -- \
-		"$top/bench/virt-host.sh" "$share/cell" "$c" "$w" "$s" $((gfast * n)) > "$d/host.out" 2>&1 || rc=$?
+		"$top/bench/virt-host.sh" "$share/cell" "$c" "$w" "$s" $((gfast * n)) > "$d/host.out" 2>&1 &
+	local hpid=$! ex
+	# virt-host.sh asks for node 0's memory beyond the guests' share: the
+	# host VM's own per-node balloon takes it (bench/README.md)
+	while kill -0 $hpid 2>/dev/null; do
+		if [ -e "$share/cell/fast-reserve.req" ] && [ ! -e "$share/cell/fast-reserve.sent" ]; then
+			touch "$share/cell/fast-reserve.sent"
+			ex=$(cat "$share/cell/fast-reserve.req")
+			if "$top/build/bin/tierhost" set -S "$share/host.qmp" --node "0=$((hfast - ex))M" &&
+			   "$top/build/bin/tierhost" wait -S "$share/host.qmp" --timeout 1200; then
+				touch "$share/cell/fast-reserve.done"
+			else
+				touch "$share/cell/fast-reserve.failed"
+			fi >> "$d/reserve.log" 2>&1
+		fi
+		sleep 2
+	done
+	wait $hpid || rc=$?
 	# the host VM writes only to its share
 	cp -a "$share/cell/." "$d/" 2>/dev/null || true
 	cp "$share"/host.serial.log "$d/" 2>/dev/null || true
