@@ -84,8 +84,9 @@ if [ -z "$in_host" ]; then
 		--guest-fast 128 --guest-slow 256 --share "$work/icount" --timeout 900 -- \
 		tier-guest g1 cat /sys/devices/system/node/online 2>&1)
 	rc=$?
-	note "icount host VM ran $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s, exit $rc, the guest said: $(echo "$out" | tail -n 1)"
-	if [ $rc -eq 0 ] && [ "$(echo "$out" | tail -n 1)" = 0-1 ]; then
+	# QEMU may add a warning at the end (icount: no active timers at power-off)
+	note "icount host VM ran $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s, exit $rc, the guest's nodes online: $(echo "$out" | grep -x '[0-9,-]*' | head -n 1)"
+	if [ $rc -eq 0 ] && echo "$out" | grep -qx 0-1; then
 		ok "a KVM guest boots and runs a command in a host VM under icount"
 	else
 		not_ok "a KVM guest boots and runs a command in a host VM under icount"
