@@ -9,7 +9,7 @@
  * another process's cold memory in the fast tier is demoted to make room;
  * the hottest range is promoted first; a hot set inside memory that is
  * all touched now and then (the accessed bits saturate over an epoch) is
- * found.
+ * found; a target that execs another program is followed into it.
  * Needs a fast node of 256 MiB and a slow node of 1 GiB or more.
  */
 #include <numa.h>
@@ -621,6 +621,74 @@ TEST_F_TIMEOUT(demeter, finds_the_hot_set_inside_warm_memory, 600)
 	pthread_join(self->hammer, NULL);
 	self->hammering = false;
 	EXPECT_TRUE(hotset_verify(&self->h));
+}
+
+/*
+ * A target that execs a program: the policy learns the new program's
+ * address space (the kernel starts the target over) and promotes its hot
+ * set. The target is added between fork() and execve(), as the target
+ * rule adds a shell's child; the program is bench/workloads/hotset.c.
+ */
+TEST_F_TIMEOUT(demeter, follows_a_target_that_execs, 300)
+{
+	const char *hotset = tier_test_path("../bin/hotset");
+	unsigned long long execs0 = tier_vmstat("tier_ext_target_execs");
+	double t = 0, hot_fast = 0, best = 0;
+	int go[2], out[2], status;
+	char line[128];
+	FILE *f;
+	pid_t pid;
+
+	ASSERT_EQ(0, access(hotset, X_OK)) TH_LOG("%s: %s (make loader)", hotset, strerror(errno));
+	ASSERT_EQ(0, attach(self, NULL));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(out));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char c;
+
+		close(go[1]);
+		close(out[0]);
+		if (read(go[0], &c, 1) != 1 || dup2(out[1], STDOUT_FILENO) < 0)
+			_exit(126);
+		execl(hotset, "hotset", "-m", "768", "-h", "64", "-o", "512",
+		      "-t", "120", NULL);
+		_exit(127);
+	}
+	self->child[self->nr_children++] = pid;
+	close(go[0]);
+	close(out[1]);
+	/* the policy hears of the target while it is still this program */
+	ASSERT_EQ(0, tier_targets_write("%d", pid));
+	EXPECT_EQ(1, stat_of(self, "targets"));
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	close(go[1]);
+
+	/* hotset prints seconds,hot_fast,cold_fast,passes every 500 ms */
+	f = fdopen(out[0], "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lf,%lf", &t, &hot_fast) != 2)
+			continue;
+		if (hot_fast > best)
+			best = hot_fast;
+		if (hot_fast >= 0.9)
+			break;
+	}
+	fclose(f);
+	TH_LOG("exec'd target: hot set %.3f fast after %.1f s (best %.3f); tier_ext_target_execs +%llu; promotions %llu, demotions %llu, moved %llu",
+	       hot_fast, t, best, tier_vmstat("tier_ext_target_execs") - execs0,
+	       stat_of(self, "promote_reqs"), stat_of(self, "demote_reqs"),
+	       stat_of(self, "pages_moved"));
+	EXPECT_LE(execs0 + 1, tier_vmstat("tier_ext_target_execs"));
+	EXPECT_GE(hot_fast, 0.9);
+	/* still one tree: the old one was given back, not leaked */
+	EXPECT_EQ(1, stat_of(self, "targets"));
+	kill(pid, SIGTERM);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	self->nr_children--;
+	EXPECT_TRUE(WIFEXITED(status) || WIFSIGNALED(status));
 }
 
 TEST_HARNESS_MAIN
