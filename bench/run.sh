@@ -74,6 +74,36 @@ fi
 
 ipi_addr=0x$(awk '$3 == "native_flush_tlb_multi" { print $1 }' "$top/build/kernel/System.map")
 [ "$ipi_addr" != 0x ] || die "no native_flush_tlb_multi in build/kernel/System.map"
+# A new run: its directory, the cells dealt to the VMs' cells.list files
+# in a share directory of its own, and .resume.
+new_run() {
+	mkdir -p "$out"
+	out=$(cd "$out" && pwd)
+	ncells=$(( ${#wl[@]} * ${#ct[@]} * seeds ))
+	[ "$vms" -le "$ncells" ] || vms=$ncells
+	echo "bench: ${#wl[@]} workloads x ${#ct[@]} contenders x $seeds seeds = $ncells cells on $vms VMs, scenario $scenario; memory model fast ${fast_ns} ns, slow ${slow_ns} ns; results in $out"
+	# The cells, "SEED WORKLOAD CONTENDER", per workload and seed the
+	# contenders in an order rotated by the seed (no one always goes first),
+	# dealt round-robin to the VMs, each in this run's own share directory
+	# (runs side by side must not share one).
+	echo "$scenario" > "$out/scenario"
+	mkdir -p "$top/build/vm/share"
+	shares=$(mktemp -d "$top/build/vm/share/bench.XXXXXX")
+	for ((v = 1; v <= vms; v++)); do mkdir "$shares/vm$v"; done
+	k=0
+	for ((s = 1; s <= seeds; s++)); do
+		for w in "${wl[@]}"; do
+			n=${#ct[@]}
+			for ((j = 0; j < n; j++)); do
+				echo "$s $w ${ct[$(( (j + s - 1) % n ))]}" >> "$shares/vm$(( k % vms + 1 ))/cells.list"
+				k=$((k + 1))
+			done
+		done
+	done
+	# until the run ends: what --resume needs
+	printf 'shares=%q vms=%q ncells=%q scenario=%q fast_ns=%q slow_ns=%q\n' \
+		"$shares" "$vms" "$ncells" "$scenario" "$fast_ns" "$slow_ns" > "$out/.resume"
+}
 if [ -n "$resume" ]; then
 	# what the stopped run recorded: shares vms ncells scenario fast_ns slow_ns
 	[ -r "$out/.resume" ] || die "nothing to resume in $out (no .resume: the run finished, or never started there)"
@@ -82,32 +112,7 @@ if [ -n "$resume" ]; then
 	[ -d "$shares" ] || die "the stopped run's share directory $shares is gone: cannot resume"
 	echo "bench: resuming the run in $out: $ncells cells on $vms VMs, scenario $scenario"
 else
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-ncells=$(( ${#wl[@]} * ${#ct[@]} * seeds ))
-[ "$vms" -le "$ncells" ] || vms=$ncells
-echo "bench: ${#wl[@]} workloads x ${#ct[@]} contenders x $seeds seeds = $ncells cells on $vms VMs, scenario $scenario; memory model fast ${fast_ns} ns, slow ${slow_ns} ns; results in $out"
-# The cells, "SEED WORKLOAD CONTENDER", per workload and seed the
-# contenders in an order rotated by the seed (no one always goes first),
-# dealt round-robin to the VMs, each in this run's own share directory
-# (runs side by side must not share one).
-echo "$scenario" > "$out/scenario"
-mkdir -p "$top/build/vm/share"
-shares=$(mktemp -d "$top/build/vm/share/bench.XXXXXX")
-for ((v = 1; v <= vms; v++)); do mkdir "$shares/vm$v"; done
-k=0
-for ((s = 1; s <= seeds; s++)); do
-	for w in "${wl[@]}"; do
-		n=${#ct[@]}
-		for ((j = 0; j < n; j++)); do
-			echo "$s $w ${ct[$(( (j + s - 1) % n ))]}" >> "$shares/vm$(( k % vms + 1 ))/cells.list"
-			k=$((k + 1))
-		done
-	done
-done
-# until the run ends: what --resume needs
-printf 'shares=%q vms=%q ncells=%q scenario=%q fast_ns=%q slow_ns=%q\n' \
-	"$shares" "$vms" "$ncells" "$scenario" "$fast_ns" "$slow_ns" > "$out/.resume"
+	new_run
 fi
 t0=$(date +%s)
 # VM N runs its cells, each in a fresh boot, so that no cell inherits

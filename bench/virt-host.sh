@@ -13,24 +13,28 @@
 # host.txt (the host's tiering counters), the guests' files in DIR/gN/.
 # DIR must be in the host VM's share (its only writable directory); a
 # guest writes only to its own share, gN/cell there, copied to DIR/gN.
-#   virt-host.sh DIR CONTENDER WORKLOAD SEED BUDGET_MIB
+#   virt-host.sh DIR CONTENDER WORKLOAD SEED GUEST_FAST_MIB LENGTH
+# LENGTH: gups, millions of updates; pagerank, iterations.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/bin
 . "$top/bench/cell-lib.sh"
+. "$top/scripts/numa-maps.sh"
 die() { echo "virt-host: $*" >&2; exit 1; }
-[ $# -eq 5 ] || die "usage: virt-host.sh DIR CONTENDER WORKLOAD SEED BUDGET_MIB"
-dir=$1 c=$2 w=$3 seed=$4 budget=$5
+[ $# -eq 6 ] || die "usage: virt-host.sh DIR CONTENDER WORKLOAD SEED GUEST_FAST_MIB LENGTH"
+dir=$1 c=$2 w=$3 seed=$4 gfast=$5 len=$6
 [ -n "${TIER_GUESTS-}" ] || die "not in a tier-host host VM"
 read -r -a guests <<< "$TIER_GUESTS"
+budget=$((gfast * ${#guests[@]}))
 mkdir -p "$dir"
 
-# The workloads for a guest of 128 MiB fast + 512 MiB slow (bench/README.md,
-# "The virtualized cloud"): footprint 2.5x the fast node, hot set half of it.
+# The workloads, sized by the guest's fast node (bench/README.md, "The
+# virtualized cloud"): gups over 2.5x it with a hot set of half of it;
+# pagerank's graph (about 46 bytes per vertex) 2.2x it.
 workload_cmd() {	# NAME MARK_DIR
 	case $1 in
-	gups)		echo "$bin/gups -m 320 -h 64 -n ${VIRT_OPS:-40} -r $2" ;;
-	pagerank)	echo "$bin/pagerank -v 6000 -d 4 -i ${VIRT_ITERS:-2} -r $2" ;;
+	gups)		echo "$bin/gups -m $((gfast * 5 / 2)) -h $((gfast / 2)) -n $len -r $2" ;;
+	pagerank)	echo "$bin/pagerank -v $((gfast * 375 / 8)) -d 4 -i $len -r $2" ;;
 	*)		return 1 ;;
 	esac
 }
@@ -47,18 +51,9 @@ esac
 qemu_pid() {	# GUEST: its QEMU process in this host VM (not the timeout(1) running it)
 	pgrep -f "^[^ ]*qemu-system-x86_64 .*$TIER_HOST_SHARE/$1/" | head -1
 }
-# MiB of a guest's RAM on host node 0 and node 1: "N0 N1", from its QEMU's
-# mappings of 64 MiB or more (the RAM backends; not QEMU's own memory,
-# 40 MiB or so on node 0 whatever the guest does)
+# MiB of a guest's RAM on host node 0 and node 1: "N0 N1"
 ram_mib() {	# QEMU-PID
-	local r lo hi big=
-	while read -r r _; do
-		lo=${r%-*} hi=${r#*-}
-		(( 16#$hi - 16#$lo >= 64 << 20 )) && big+=" $lo"
-	done < "/proc/$1/maps"
-	awk -v big="$big" 'BEGIN { n = split(big, b, " "); for (i = 1; i <= n; i++) ram[b[i]] }
-		($1 in ram) { for (i = 3; i <= NF; i++) if ($i ~ /^N[01]=/) { split($i, a, "="); s[a[1]] += a[2] } }
-		END { printf "%d %d\n", s["N0"] * 4 / 1024, s["N1"] * 4 / 1024 }' "/proc/$1/numa_maps"
+	echo "$(( $(ram_kib "$1" 0) / 1024 )) $(( $(ram_kib "$1" 1) / 1024 ))"
 }
 # each guest's RAM per host node, MiB: "t_s,vm,fast_mib,slow_mib"
 sample_fast() {
@@ -74,11 +69,11 @@ sample_fast() {
 	done
 }
 
-# The host's fast memory for the guests: N x 128 MiB, whoever places it.
-# Tiered guests cannot hold more (their fast node is 128 MiB, bound to
+# The host's fast memory for the guests: N x GUEST_FAST_MIB, whoever places
+# it. Tiered guests cannot hold more (their fast node is that, bound to
 # host node 0); one-node guests could take whatever node 0 has free. So
 # what node 0 has beyond the guests' share (its free memory, plus the guest
-# RAM already there, minus N x 128 MiB and the high watermark) is
+# RAM already there, minus the guests' share and the high watermark) is
 # taken by the host VM's own per-node balloon, through the machine's
 # tierhost (bench/virt.sh answers DIR/fast-reserve.req, MiB, with
 # DIR/fast-reserve.done): kernel pages that no tiering in the host can
@@ -95,7 +90,7 @@ reserve_fast() {
 		held=$((held + n0))
 	done
 	free=$(node0_mib MemFree)
-	want=$(( ${#guests[@]} * 128 - held + $(wmark_high_mib) + 8 ))
+	want=$(( budget - held + $(wmark_high_mib) + 8 ))
 	excess=$((free - want))
 	echo "fast_held_mib=$held fast_free_mib=$free fast_want_free_mib=$want fast_reserve_mib=$(( excess > 0 ? excess : 0 ))" > "$dir/reserve.txt"
 	[ "$excess" -gt 2 ] || return 0

@@ -88,15 +88,20 @@ def main():
     counts = sorted({r["vms"] for r in rows})
     workloads = list(dict.fromkeys(r["workload"] for r in rows))
     contenders = list(dict.fromkeys(r["contender"] for r in rows))
+    # setup.txt: what bench/virt.sh ran with (not in runs before it wrote one)
+    setup = read_kv(os.path.join(a.dir, "setup.txt"))
+    gf, gs = setup.get("guest_fast_mib", "?"), setup.get("guest_slow_mib", "?")
     L = [f"# Virtualized cloud: {os.path.basename(os.path.abspath(a.dir))}\n",
          "A tiered host VM (TCG under icount, the virtual-time testbed charging every miss into its "
-         "clock) runs N KVM guests of 128 MiB fast + 512 MiB slow, every guest the same workload at "
+         f"clock) runs N KVM guests of {gf} MiB fast + {gs} MiB slow, every guest the same workload at "
          "the same time. tpp-h, damon-h: one-node guests, the host tiers their memory; the others: "
-         "the policy in each two-node guest, the host sharing N x 128 MiB of fast memory by demand "
+         f"the policy in each two-node guest, the host sharing N x {gf} MiB of fast memory by demand "
          "(tierhost daemon). Per guest: **runtime** on the guest's clock (median over guests and "
          "seeds, min-max), **fast MiB**: its memory on the host's fast node, mean over the cell; "
          "**guest CPU**: tiering CPU seconds inside the guest; **host CPU**: the host's tiering CPU "
          "(threads, hint faults, scans) / N.\n"]
+    if setup:
+        L.append("Setup (setup.txt): " + ", ".join(f"{k}={v}" for k, v in setup.items()) + "\n")
     for n in counts:
         for w in workloads:
             L.append(f"\n## {n} guest(s), {w}\n")

@@ -13,22 +13,27 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 all_contenders=tpp-h,damon-h,static,demeter,tpp,memtis,nomad
 all_workloads=gups,pagerank
 vm_counts=1,3 contenders=$all_contenders workloads=gups seeds=1 par=2 out= resume=
+ops=150 iters=10
 fast_ns=${BENCH_FAST_NS:-69} slow_ns=${BENCH_SLOW_NS:-177}
-# a guest: 128 MiB fast + 512 MiB slow (fast = 20%); the host VM: the
+# a guest: 96 MiB fast + 352 MiB slow (fast = 21%); the host VM: the
 # guests' fast memory plus HOST_FAST_EXTRA MiB for its own kernel and the
 # QEMU processes, the rest slow; at most 2048 MiB in all (the testbed
-# attributes an address to a node only below the 32-bit PCI hole)
-gfast=128 gslow=512 host_extra=${HOST_FAST_EXTRA:-192}
+# attributes an address to a node only below the 32-bit PCI hole): three
+# such guests fill it
+gfast=96 gslow=352 host_extra=${HOST_FAST_EXTRA:-192}
 
 usage() {
 	cat <<EOT
-Usage: bench/virt.sh [--vms LIST] [--contenders LIST] [--workloads LIST] [--seeds N] [--parallel N] [--out DIR] [--resume]
+Usage: bench/virt.sh [--vms LIST] [--contenders LIST] [--workloads LIST] [--seeds N]
+                     [--ops M] [--iters N] [--parallel N] [--out DIR] [--resume]
 
   --vms LIST         guests per host VM, comma-separated          [$vm_counts]
   --contenders LIST  from: $all_contenders
                      [$contenders]
   --workloads LIST   from: $all_workloads                    [$workloads]
   --seeds N          seeds 1..N per cell                          [$seeds]
+  --ops M            gups: millions of updates per guest          [$ops]
+  --iters N          pagerank: iterations                         [$iters]
   --parallel N       host VMs side by side (one host thread each) [$par]
   --out DIR          results directory          [bench/results/DATE-virt]
   --resume           keep the cells DIR already has results for (a
@@ -45,6 +50,8 @@ while [ $# -gt 0 ]; do
 	--contenders) contenders=${2-}; shift 2 ;;
 	--workloads) workloads=${2-}; shift 2 ;;
 	--seeds) [[ ${2-} =~ ^[1-9][0-9]*$ ]] || die "--seeds needs a positive integer"; seeds=$2; shift 2 ;;
+	--ops) [[ ${2-} =~ ^[1-9][0-9]{0,4}$ ]] || die "--ops needs millions of updates, 1-99999, got '${2-}'"; ops=$2; shift 2 ;;
+	--iters) [[ ${2-} =~ ^[1-9][0-9]{0,2}$ ]] || die "--iters needs 1-999 iterations, got '${2-}'"; iters=$2; shift 2 ;;
 	--parallel) [[ ${2-} =~ ^[1-9]$ ]] || die "--parallel needs 1-9"; par=$2; shift 2 ;;
 	--out) out=${2-}; shift 2 ;;
 	--resume) resume=1; shift ;;
@@ -68,6 +75,14 @@ done
 out=${out:-$top/bench/results/$(date +%Y-%m-%d)-virt}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# what the cells ran with; a resumed run must run the same
+setup="guest_fast_mib=$gfast guest_slow_mib=$gslow host_fast_extra_mib=$host_extra gups_ops_m=$ops pagerank_iters=$iters fast_ns=$fast_ns slow_ns=$slow_ns"
+if [ -n "$resume" ] && [ -e "$out/setup.txt" ]; then
+	[ "$(cat "$out/setup.txt")" = "$setup" ] ||
+		die "$out was run with $(cat "$out/setup.txt"), not $setup: resume it with the same settings"
+else
+	echo "$setup" > "$out/setup.txt"
+fi
 ipi_addr=0x$(awk '$3 == "native_flush_tlb_multi" { print $1 }' "$top/build/kernel/System.map")
 
 cells=()
@@ -80,6 +95,7 @@ for ((s = 1; s <= seeds; s++)); do
 done
 echo "bench-virt: ${#cells[@]} cells (guests ${vm_counts} x ${#wl[@]} workloads x ${#ct[@]} contenders x $seeds seeds), $par host VMs side by side; results in $out"
 
+length() { case $1 in gups) echo "$ops" ;; pagerank) echo "$iters" ;; esac; }
 run_cell() {	# N WORKLOAD CONTENDER SEED
 	local n=$1 w=$2 c=$3 s=$4 cell=$1vm.$2.$3.$4 hfast hslow flat=() rc=0
 	local d=$out/$cell share
@@ -97,7 +113,7 @@ run_cell() {	# N WORKLOAD CONTENDER SEED
 		--plugin "$top/build/bin/tier_access.so,fast_mb=$hfast,ram_mb=2048,window_ms=1000,model=on,fast_ns=$fast_ns,slow_ns=$slow_ns,ipi_addr=$ipi_addr,out=$d/access.csv" \
 		--fast "$hfast" --slow "$hslow" --vms "$n" "${flat[@]}" --guest-fast "$gfast" --guest-slow "$gslow" \
 		--share "$share" --timeout 10800 -- \
-		"$top/bench/virt-host.sh" "$share/cell" "$c" "$w" "$s" $((gfast * n)) > "$d/host.out" 2>&1 &
+		"$top/bench/virt-host.sh" "$share/cell" "$c" "$w" "$s" "$gfast" "$(length "$w")" > "$d/host.out" 2>&1 &
 	local hpid=$! ex
 	# virt-host.sh asks for node 0's memory beyond the guests' share: the
 	# host VM's own per-node balloon takes it (bench/README.md)

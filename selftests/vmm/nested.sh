@@ -15,6 +15,7 @@
 set -u
 if [ "${1-}" = --in-host ]; then in_host=1; counts=$2; else in_host= counts=${1-}; fi
 . "$(dirname "$0")/lib.sh"
+. "$top/scripts/numa-maps.sh"
 host_kernel=$top/build/kernel/arch/x86/boot/bzImage
 checks=7	# the checks the host VM runs (SKIPped together)
 
@@ -28,25 +29,6 @@ skip_rest() { # skip_rest N REASON: the next N checks SKIP
 # pid of the QEMU of guest NAME (the one serving its QMP socket; not the
 # timeout(1) that runs it)
 qemu_pid() { pgrep -f "^$qemu .*qmp unix:$(vm_qmp "$1")" | head -n 1; }
-
-# KiB on host node N of PID's mappings whose numa_maps line matches REGEX
-numa_kib() { # numa_kib PID REGEX NODE
-	awk -v pat="$2" -v node="N$3=" '$0 ~ pat {
-		kb = 4
-		for (i = 3; i <= NF; i++) if ($i ~ /^kernelpagesize_kB=/) { split($i, a, "="); kb = a[2] }
-		for (i = 3; i <= NF; i++) if (index($i, node) == 1) { split($i, a, "="); s += a[2] * kb }
-	} END { print s + 0 }' "/proc/$1/numa_maps"
-}
-
-# start address (hex) of the largest mapping of PID: a guest's RAM
-largest_vma() {
-	local r lo hi max=0 best=
-	while read -r r _; do
-		lo=${r%-*} hi=${r#*-}
-		if (( 16#$hi - 16#$lo > max )); then max=$(( 16#$hi - 16#$lo )) best=$lo; fi
-	done < "/proc/$1/maps"
-	echo "$best"
-}
 
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
@@ -153,10 +135,8 @@ qpid=$(qemu_pid $g)
 vm_req $g 'dd if=/dev/zero of=/dev/shm/hot bs=1M count=48 status=none &&
 	setsid nohup bash -c "while :; do cat /dev/shm/hot > /dev/null; done" > /dev/null 2>&1 &' > /dev/null
 migratepages "$qpid" 0 1
-ram="^$(largest_vma "$qpid") "
-ram_kib() { numa_kib "$qpid" "$ram" "$1"; }
-n0=$(ram_kib 0)
-note "flat guest's RAM after migratepages 0 1: N0 $((n0 / 1024)) MiB, N1 $(($(ram_kib 1) / 1024)) MiB"
+n0=$(ram_kib "$qpid" 0)
+note "flat guest's RAM after migratepages 0 1: N0 $((n0 / 1024)) MiB, N1 $(($(ram_kib "$qpid" 1) / 1024)) MiB"
 p0=$(vmstat pgpromote_success)
 "$top/bench/peers.sh" start numab2
 t=0
@@ -164,7 +144,7 @@ while [ $t -lt 300 ]; do
 	sleep 5; t=$((t + 5))
 	[ $(( $(vmstat pgpromote_success) - p0 )) -ge 1024 ] && break
 done
-p1=$(vmstat pgpromote_success) n0b=$(ram_kib 0)
+p1=$(vmstat pgpromote_success) n0b=$(ram_kib "$qpid" 0)
 "$top/bench/peers.sh" stop numab2
 note "numa_balancing=2 in the host VM: $((p1 - p0)) pages promoted in $t s; the guest's RAM on N0 $((n0 / 1024)) -> $((n0b / 1024)) MiB"
 check "the host's NUMA balancing promotes the one-node guest's memory (hint faults through KVM)" \
