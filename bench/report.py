@@ -13,8 +13,9 @@ import glob
 import math
 import os
 import statistics
-import subprocess
 import sys
+
+from gnuplot import Plots
 
 NUM = ["accesses", "fast", "mem_ms", "ipi_ms", "misses", "stream_misses"]
 
@@ -348,26 +349,7 @@ def main():
 
 
 def plots(d, workloads, contenders, med, series):
-    pdir = os.path.join(d, "plot")
-    os.makedirs(pdir, exist_ok=True)
-    n = len(contenders)
-    gp = []
-
-    def bars(name, title, ylabel, value):
-        """A clustered bar chart NAME.svg: value(workload, contender) or None."""
-        with open(os.path.join(pdir, name + ".dat"), "w") as f:
-            f.write("workload " + " ".join(contenders) + "\n")
-            for w in workloads:
-                vs = (value(w, ct) for ct in contenders)
-                f.write(w + " " + " ".join("NaN" if v is None else v for v in vs) + "\n")
-        gp.extend([f'set terminal svg size 1000,420 dynamic font "sans,11"',
-                   f'set output "{os.path.join(d, name + ".svg")}"', f'set title "{title}"',
-                   'set style data histograms', 'set style histogram clustered gap 1',
-                   'set style fill solid 0.85 border -1', 'set boxwidth 0.9', 'set yrange [0:*]',
-                   f'set ylabel "{ylabel}"', 'set grid ytics',
-                   'set key outside top center horizontal', 'set xtics rotate by -20',
-                   f'plot for [i=2:{n + 1}] "{os.path.join(pdir, name + ".dat")}" '
-                   'using i:xtic(1) title columnhead'])
+    p = Plots(d, "report")
 
     def normalised(w, ct):
         best = min((med[w, c, "runtime_s"] for c in contenders if (w, c, "runtime_s") in med),
@@ -378,38 +360,30 @@ def plots(d, workloads, contenders, med, series):
     def median_of(key, fmt):
         return lambda w, ct: fmt.format(med[w, ct, key]) if (w, ct, key) in med else None
 
-    bars("runtime", "Runtime (guest virtual time, median), normalised to the best contender "
-         "per workload", "runtime / best", normalised)
-    bars("t90", "Time to 90% of steady-state throughput (median)", "guest s",
-         median_of("t90_steady_s", "{:.2f}"))
-    bars("cpu", "CPU time of tiering: threads, hint faults, scans (median)", "CPU s", median_of("tier_cpu_s", "{:.3f}"))
+    p.bars("runtime", "Runtime (guest virtual time, median), normalised to the best contender "
+           "per workload", "runtime / best", workloads, contenders, normalised)
+    p.bars("t90", "Time to 90% of steady-state throughput (median)", "guest s",
+           workloads, contenders, median_of("t90_steady_s", "{:.2f}"))
+    p.bars("cpu", "CPU time of tiering: threads, hint faults, scans (median)", "CPU s",
+           workloads, contenders, median_of("tier_cpu_s", "{:.3f}"))
     for (w, ct), s in series.items():
-        with open(os.path.join(pdir, f"eff.{w}.{ct}.dat"), "w") as f:
+        with open(p.data(f"eff.{w}.{ct}"), "w") as f:
             for t, e in s:
                 f.write(f"{t:.2f} {e:.4f}\n")
     rows = math.ceil(len(workloads) / 2)
-    gp += [f'set terminal svg size 1000,{300 * rows} dynamic font "sans,10"',
-           f'set output "{os.path.join(d, "efficiency.svg")}"',
-           f'set multiplot layout {rows},2 title "Placement efficiency over the timed phase (seed 1)"',
-           'set style data lines', 'set yrange [0:1.05]', 'set xlabel "s (host time)"',
-           'set ylabel "efficiency"', 'set key bottom right font ",8"',
-           'unset xtics', 'set xtics auto']
+    p.gp += [f'set terminal svg size 1000,{300 * rows} dynamic font "sans,10"',
+             f'set output "{os.path.join(d, "efficiency.svg")}"',
+             f'set multiplot layout {rows},2 title "Placement efficiency over the timed phase (seed 1)"',
+             'set style data lines', 'set yrange [0:1.05]', 'set xlabel "s (host time)"',
+             'set ylabel "efficiency"', 'set key bottom right font ",8"',
+             'unset xtics', 'set xtics auto']
     for w in workloads:
-        parts = [f'"{os.path.join(pdir, f"eff.{w}.{ct}.dat")}" title "{ct}"'
+        parts = [f'"{p.data(f"eff.{w}.{ct}")}" title "{ct}"'
                  for ct in contenders if (w, ct) in series and series[w, ct]]
-        gp.append(f'set title "{w}"')
-        gp.append("plot " + ", ".join(parts) if parts else 'plot 0 notitle')
-    gp.append("unset multiplot")
-    script = os.path.join(pdir, "plots.gp")
-    with open(script, "w") as f:
-        f.write("\n".join(gp) + "\n")
-    try:
-        subprocess.run(["gnuplot", script], check=True, capture_output=True, text=True)
-    except FileNotFoundError:
-        print("report: gnuplot not installed, no plots (run: scripts/install-deps.sh bench)",
-              file=sys.stderr)
-    except subprocess.CalledProcessError as e:
-        print("report: gnuplot failed: " + e.stderr.strip().splitlines()[-1], file=sys.stderr)
+        p.gp.append(f'set title "{w}"')
+        p.gp.append("plot " + ", ".join(parts) if parts else 'plot 0 notitle')
+    p.gp.append("unset multiplot")
+    p.run()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import os
 import statistics
 import sys
 
+from gnuplot import Plots
+
 
 def read_kv(path):
     kv = {}
@@ -134,9 +136,74 @@ def main():
                   if med(n, w, c, "seconds") and med(n, w, "demeter", "seconds")]
             cols.append(f"{math.exp(sum(map(math.log, rs)) / len(rs)):.3f}" if rs else "-")
         L.append(f"| {c} | " + " | ".join(cols) + " |")
+    L.append("\nPlots: `runtime.svg` (median runtime per guest), `cpu.svg` (tiering CPU per guest: "
+             "in the guest plus its share of the host's), `fast.svg` (each guest's memory on the "
+             "host's fast node over the cell, seed 1).")
     with open(os.path.join(a.dir, "virt.md"), "w") as f:
         f.write("\n".join(L) + "\n")
+    plots(a.dir, counts, workloads, contenders, med)
     print("\n".join(L))
+
+
+def plots(d, counts, workloads, contenders, med):
+    p = Plots(d, "virt-report")
+    groups = [(n, w) for n in counts for w in workloads]
+    names = [f"{n}-guest-{w}" for n, w in groups]
+    by_name = dict(zip(names, groups))
+
+    def value(f):
+        def v(name, c):
+            x = f(*by_name[name], c)
+            return None if x is None else f"{x:.3f}"
+        return v
+
+    def cpu(n, w, c):
+        g, h = med(n, w, c, "tier_cpu_s"), med(n, w, c, "host_tier_cpu_s")
+        return None if g is None and h is None else (g or 0) + (h or 0)
+
+    p.bars("runtime", "Runtime of a guest (its clock, median)", "guest s", names, contenders,
+           value(lambda n, w, c: med(n, w, c, "seconds")))
+    p.bars("cpu", "Tiering CPU per guest: in the guest plus its share of the host's (median)",
+           "CPU s", names, contenders, value(cpu))
+    # fast memory over time, seed 1: one guest, a line per contender; several,
+    # a panel per contender with a line per guest
+    panels = []
+    for n, w in groups:
+        series = {}
+        for c in contenders:
+            path = os.path.join(d, f"{n}vm.{w}.{c}.1", "fast.csv")
+            if not os.path.exists(path):
+                continue
+            rows = list(csv.DictReader(open(path)))
+            if not rows:
+                continue
+            t0 = float(rows[0]["t_s"])
+            for r in rows:
+                series.setdefault((c, r["vm"]), []).append((float(r["t_s"]) - t0, r["fast_mib"]))
+        for (c, vm), pts in series.items():
+            with open(p.data(f"fast.{n}.{w}.{c}.{vm}"), "w") as f:
+                f.writelines(f"{t:.1f} {m}\n" for t, m in pts)
+        if n == 1:
+            panels.append((f"1 guest, {w}", [(f"fast.{n}.{w}.{c}.{vm}", c) for c, vm in series]))
+        else:
+            for c in contenders:
+                lines = [(f"fast.{n}.{w}.{c}.{vm}", vm) for cc, vm in series if cc == c]
+                if lines:
+                    panels.append((f"{n} guests, {w}, {c}", lines))
+    if panels:
+        cols = 1 if len(panels) == 1 else 2
+        rows = math.ceil(len(panels) / cols)
+        p.gp += [f'set terminal svg size 1000,{280 * rows} dynamic font "sans,10"',
+                 f'set output "{os.path.join(d, "fast.svg")}"',
+                 f'set multiplot layout {rows},{cols} title "Guest memory on the host\'s fast node (seed 1)"',
+                 'set style data lines', 'set yrange [0:*]', 'set xlabel "s (host clock, from the workload\'s start)"',
+                 'set ylabel "MiB"', 'set key inside top right vertical font ",8"',
+                 'set xtics norotate auto']
+        for title, lines in panels:
+            p.gp.append(f'set title "{title}"')
+            p.gp.append("plot " + ", ".join(f'"{p.data(f)}" title "{t}"' for f, t in lines))
+        p.gp.append("unset multiplot")
+    p.run()
 
 
 if __name__ == "__main__":
