@@ -100,7 +100,7 @@ run_cell() {	# N WORKLOAD CONTENDER SEED
 	local n=$1 w=$2 c=$3 s=$4 cell=$1vm.$2.$3.$4 hfast hslow flat=() rc=0
 	local d=$out/$cell share
 	# done: cells.csv comes out of the host VM when the cell has ended
-	if [ -n "$resume" ] && [ "$(wc -l < "$d/cells.csv" 2>/dev/null || echo 0)" -gt 1 ]; then
+	if [ -n "$resume" ] && [ -s "$d/cells.csv" ] && [ "$(wc -l < "$d/cells.csv")" -gt 1 ]; then
 		echo "bench-virt: $cell done before (--resume)"
 		return
 	fi
