@@ -308,7 +308,7 @@ static bool kernel_enum(const struct btf *vmlinux, const char *name,
 }
 
 /*
- * The limits bpf_tier_ext_init_member() (mm/tier_ext.c) enforces on the
+ * The limits bpf_tier_ext_init_member() (mm/tier_ext/core.c) enforces on the
  * integer members, by the names of the kernel's own constants: the values
  * come from the running kernel's BTF, so tierctl never disagrees with it.
  */

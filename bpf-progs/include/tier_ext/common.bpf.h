@@ -18,7 +18,7 @@
 #define NUMA_NO_NODE	(-1)
 #endif
 
-/* Kfuncs, see mm/tier_ext.c */
+/* Kfuncs, see mm/tier_ext/ (core.c, node.c, scan.c, migrate.c, targets.c) */
 void bpf_tier_error_bstr(char *fmt, unsigned long long *data, u32 data__sz) __ksym;
 u32 bpf_tier_nr_node_ids(void) __ksym;
 bool bpf_tier_node_has_memory(s32 nid) __ksym;
