@@ -40,11 +40,7 @@ FIXTURE(demeter) {
 FIXTURE_SETUP(demeter)
 {
 	memset(self, 0, sizeof(*self));
-	if (access(TIER_SYSFS, F_OK))
-		SKIP(return, "kernel without tier_ext");
-	if (access("/sys/devices/system/node/node1", F_OK))
-		SKIP(return, "needs two NUMA nodes");
-	ASSERT_TRUE(tier_wait_state("disabled", 2000));
+	TIER_FIXTURE_NEEDS_TWO_NODES();
 }
 
 FIXTURE_TEARDOWN(demeter)
@@ -59,12 +55,7 @@ FIXTURE_TEARDOWN(demeter)
 		waitpid(self->child[i], NULL, 0);
 	}
 	tier_targets_write("-%d", getpid());
-	if (self->link) {
-		bpf_link__detach(self->link);
-		bpf_link__destroy(self->link);
-	}
-	if (self->p.obj)
-		tier_policy_close(&self->p);
+	tier_test_release(self->link, &self->p);
 	if (self->h.base)
 		munmap(self->h.base, self->h.total);
 }

@@ -69,11 +69,7 @@ FIXTURE(mm) {
 FIXTURE_SETUP(mm)
 {
 	memset(self, 0, sizeof(*self));
-	if (access(TIER_SYSFS, F_OK))
-		SKIP(return, "kernel without tier_ext");
-	if (access("/sys/devices/system/node/node1", F_OK))
-		SKIP(return, "needs two NUMA nodes");
-	ASSERT_TRUE(tier_wait_state("disabled", 2000));
+	TIER_FIXTURE_NEEDS_TWO_NODES();
 	ASSERT_EQ(0, tier_test_load(&self->p, MM_PROBE, NULL));
 	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
 	ASSERT_NE(NULL, self->link);
@@ -85,12 +81,7 @@ FIXTURE_TEARDOWN(mm)
 {
 	if (self->target)
 		tier_targets_write("-%d", getpid());
-	if (self->link) {
-		bpf_link__detach(self->link);
-		bpf_link__destroy(self->link);
-	}
-	if (self->p.obj)
-		tier_policy_close(&self->p);
+	tier_test_release(self->link, &self->p);
 }
 
 /* Have the policy's next tick run a command; return its result. */

@@ -24,9 +24,7 @@ FIXTURE(src) {
 FIXTURE_SETUP(src)
 {
 	memset(self, 0, sizeof(*self));
-	if (access(TIER_SYSFS, F_OK))
-		SKIP(return, "kernel without tier_ext");
-	ASSERT_TRUE(tier_wait_state("disabled", 2000));
+	TIER_FIXTURE_NEEDS_TIER_EXT();
 	ASSERT_EQ(0, tier_test_load(&self->p, SAMPLER, NULL));
 	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
 	ASSERT_NE(NULL, self->link);
@@ -36,12 +34,7 @@ FIXTURE_SETUP(src)
 FIXTURE_TEARDOWN(src)
 {
 	tier_targets_write("-%d", getpid());
-	if (self->link) {
-		bpf_link__detach(self->link);
-		bpf_link__destroy(self->link);
-	}
-	if (self->p.obj)
-		tier_policy_close(&self->p);
+	tier_test_release(self->link, &self->p);
 }
 
 /* Touch every page once, at a known offset: one page fault each. */
@@ -161,12 +154,7 @@ FIXTURE_TEARDOWN(hint)
 {
 	if (self->target)
 		tier_targets_write("-%d", getpid());
-	if (self->link) {
-		bpf_link__detach(self->link);
-		bpf_link__destroy(self->link);
-	}
-	if (self->p.obj)
-		tier_policy_close(&self->p);
+	tier_test_release(self->link, &self->p);
 	if (self->mem)
 		munmap(self->mem, PAGES * 4096UL);
 }

@@ -106,9 +106,7 @@ TEST(swap_200_times_under_load)
 	int i, status;
 	pid_t child;
 
-	if (access(TIER_SYSFS, F_OK))
-		SKIP(return, "kernel without tier_ext");
-	ASSERT_TRUE(tier_wait_state("disabled", 2000));
+	TIER_FIXTURE_NEEDS_TIER_EXT();
 	ASSERT_EQ(0, tier_test_load(&pol[0], "../policies/static.bpf.o", NULL));
 	ASSERT_EQ(0, tier_test_load(&pol[1], "../policies/count.bpf.o", NULL));
 

@@ -163,6 +163,39 @@ static inline bool tier_wait_state(const char *state, long timeout_ms)
 }
 
 /*
+ * The start of a test or fixture setup that attaches a policy: skip, with
+ * the reason, without tier_ext (or, for the second, without a second NUMA
+ * node to move pages to), then wait until no policy is attached (a
+ * previous test's may still be leaving).
+ */
+#define TIER_FIXTURE_NEEDS_TIER_EXT()					\
+	do {								\
+		if (access(TIER_SYSFS, F_OK))				\
+			SKIP(return, "kernel without tier_ext");	\
+		ASSERT_TRUE(tier_wait_state("disabled", 2000));		\
+	} while (0)
+
+#define TIER_FIXTURE_NEEDS_TWO_NODES()					\
+	do {								\
+		if (access(TIER_SYSFS, F_OK))				\
+			SKIP(return, "kernel without tier_ext");	\
+		if (access("/sys/devices/system/node/node1", F_OK))	\
+			SKIP(return, "needs two NUMA nodes");		\
+		ASSERT_TRUE(tier_wait_state("disabled", 2000));		\
+	} while (0)
+
+/* A fixture's teardown: detach and destroy @link, close @p, if they exist. */
+static inline void tier_test_release(struct bpf_link *link, struct tier_policy *p)
+{
+	if (link) {
+		bpf_link__detach(link);
+		bpf_link__destroy(link);
+	}
+	if (p->obj)
+		tier_policy_close(p);
+}
+
+/*
  * Open a policy object (a path relative to the test binary), apply
  * "name=value" parameters (NULL-terminated) and load it.
  */

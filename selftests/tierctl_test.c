@@ -205,9 +205,7 @@ FIXTURE(cli) {
 
 FIXTURE_SETUP(cli)
 {
-	if (access(TIER_SYSFS, F_OK))
-		SKIP(return, "kernel without tier_ext");
-	ASSERT_TRUE(tier_wait_state("disabled", 2000));
+	TIER_FIXTURE_NEEDS_TIER_EXT();
 	ASSERT_NE(0, access("/sys/fs/bpf/tier_ext/link", F_OK));
 }
 
