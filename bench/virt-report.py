@@ -124,6 +124,8 @@ def main():
                          f"{fmt(med(n, w, c, 'tier_cpu_s'))} | {fmt(med(n, w, c, 'host_tier_cpu_s'))} | "
                          f"{fmt(med(n, w, c, 'migrated'), '{:.0f}')} | "
                          f"{fmt(med(n, w, c, 'host_migrated'), '{:.0f}')} | {bad} |")
+            if n > 1:
+                L += per_guest(rows, n, w, contenders)
     L.append("\n## Headline\n")
     L.append("Median runtime of a guest under the contender / under demeter, geometric mean over the "
              "workloads (above 1: demeter is faster).\n")
@@ -143,6 +145,25 @@ def main():
         f.write("\n".join(L) + "\n")
     plots(a.dir, counts, workloads, contenders, med)
     print("\n".join(L))
+
+
+def per_guest(rows, n, w, contenders):
+    """Each guest of a seed-1 cell: does one guest win its share at the others' cost?"""
+    L = [f"\nPer guest (seed 1): runtime s / fast MiB held (mean) / pages migrated in the guest\n",
+         "| contender | " + " | ".join(f"g{i}" for i in range(1, n + 1)) + " |",
+         "|---|" + "---|" * n]
+    for c in contenders:
+        by_vm = {r["vm"]: r for r in rows if r["vms"] == n and r["workload"] == w
+                 and r["contender"] == c and r["seed"] == "1" and r.get("status") == "ok"}
+        if not by_vm:
+            continue
+        cols = []
+        for i in range(1, n + 1):
+            r = by_vm.get(f"g{i}")
+            cols.append("-" if r is None else
+                        f"{float(r['seconds']):.2f} / {r.get('fast_mib') or '-'} / {r.get('migrated') or '-'}")
+        L.append(f"| {c} | " + " | ".join(cols) + " |")
+    return L
 
 
 def plots(d, counts, workloads, contenders, med):
