@@ -12,7 +12,7 @@ work=$top/build/vm/topology
 rm -rf "$work"; mkdir -p "$work/share"
 [ $# -eq 0 ] || rm -f "$counts"
 p=0 f=0 s=0 n=0
-# tier-vm refuses a topology it cannot build, in one line, before booting
+# tier-vm refuses what it cannot build, in one line, before booting
 refuses() { # MESSAGE-PART ARG...
 	local want=$1 out rc
 	shift
@@ -28,6 +28,9 @@ refuses "needs a positive integer" --fast-nodes 0
 refuses "at most 3" --fast-nodes 4 --cpus 4
 refuses "multiple of it in CPUs" --fast-nodes 2 --cpus 3
 refuses "no --fast-host, --slow-host, --balloon-nodes or --fast-nodes" --flat --fast-nodes 2
+refuses "needs single or multi" --tcg-thread two
+refuses "needs TCG, not --accel kvm" --accel kvm --tcg-thread single
+refuses "no --tcg-thread multi" --icount 0 --tcg-thread multi
 "$top/scripts/tier-vm" --fast-nodes 2 --cpus 2 --fast 128 --slow 640 --timeout 1200 \
 	--share "$work/share" --log "$work/serial.log" -- \
 	"$top/selftests/topology-guest.sh" "$work/share/counts"
