@@ -96,9 +96,19 @@ static int toucher(void)
 	return 0;
 }
 
+/* Wait up to a second for the injector to inject more than @since. */
+static void wait_injected(struct swap_ctx *c, unsigned long since)
+{
+	int i;
+
+	for (i = 0; i < 1000 && atomic_load(&c->injected) <= since; i++)
+		tier_msleep(1);
+}
+
 TEST(swap_200_times_under_load)
 {
 	unsigned long long samples0, unhandled0, swaps0, a = 0, b = 0;
+	unsigned long injected = 0;
 	struct tier_policy pol[2];
 	struct bpf_link *link;
 	pthread_t inj, wat;
@@ -124,6 +134,14 @@ TEST(swap_200_times_under_load)
 	ASSERT_EQ(0, pthread_create(&inj, NULL, injector, &c));
 	ASSERT_EQ(0, pthread_create(&wat, NULL, watcher, &c));
 	for (i = 1; i <= NR_SWAPS; i++) {
+		/*
+		 * Swap only once samples flow again since the last swap, so
+		 * that both policies take some however the threads are
+		 * scheduled (a loaded machine once ran all 200 swaps before
+		 * the injector's first write).
+		 */
+		wait_injected(&c, injected);
+		injected = atomic_load(&c.injected);
 		ASSERT_EQ(0, bpf_link__update_map(link, pol[i % 2].ops_map)) {
 			TH_LOG("swap %d: %s", i, strerror(errno));
 		}
