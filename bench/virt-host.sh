@@ -142,9 +142,11 @@ if [ $status = ok ]; then
 fi
 
 touch "$dir/stop-sampling"; wait $spid
+# before the contender stops: DAMON's kdamonds exit with it, and with
+# them the CPU time they used
+t1=$(tier_ticks)
 [ -z "$dpid" ] || { kill -TERM $dpid; wait $dpid 2>/dev/null; }
 [ -z "$host_peer" ] || timeout 120 "$top/bench/peers.sh" stop "$host_peer" >> "$dir/host-contender.log" 2>&1 || status=host-stop-failed
-t1=$(tier_ticks)
 [ -z "$fpid" ] || faultclock_stop "$dir"
 read -r p1 d1 x1 m1 <<< "$(counters)"
 awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v f="${fault_s:-0}" \
