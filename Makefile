@@ -46,9 +46,12 @@ qemu: deps
 # Host tools: tierhost resizes the tiers of running VMs over QMP.
 host-tools: $(BUILD)/bin/tierhost
 
-$(BUILD)/bin/tierhost: host/tierhost.c host/qmp.c host/qmp.h host/plan.c host/plan.h
+HOST_SRCS	:= host/qmp.c host/plan.c host/parse.c
+HOST_HDRS	:= host/qmp.h host/plan.h host/parse.h
+
+$(BUILD)/bin/tierhost: host/tierhost.c $(HOST_SRCS) $(HOST_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(CFLAGS) -o $@ host/tierhost.c host/qmp.c host/plan.c -ljson-c
+	$(CC) -std=c11 $(CFLAGS) -o $@ host/tierhost.c $(HOST_SRCS) -ljson-c
 
 bpf: $(if $(KERNEL_BTF),deps,kernel)
 	@$(MAKE) --no-print-directory $(POLICY_OBJS) $(TEST_BPF_OBJS)

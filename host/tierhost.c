@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "parse.h"
 #include "plan.h"
 #include "qmp.h"
 
@@ -28,15 +29,6 @@ struct vm {
 	bool named;		/* NAME= given; else errors name the address */
 	const char *sock;
 	struct qmp *q;
-};
-
-struct node {
-	unsigned int id;
-	bool has_cpus, supported, stalled;
-	uint64_t size, target, actual, discarded, resident, skipped;
-	/* from the guest's balloon statistics; -1 until it reports them */
-	int64_t guest_free, guest_total, guest_demand;
-	char memdev[64];
 };
 
 static struct vm vms[MAX_VMS];
@@ -191,36 +183,6 @@ static void die_usage(const char *fmt, const char *arg)
 	exit(2);
 }
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	switch (*end) {
-	case 'T': case 't': shift = 40; end++; break;
-	case 'G': case 'g': shift = 30; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'K': case 'k': shift = 10; end++; break;
-	case 0: break;
-	default: return -1;
-	}
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	else if (*end == 'B' && shift)
-		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 static void add_vm(const char *arg)
 {
 	const char *eq = strchr(arg, '=');
@@ -299,44 +261,18 @@ static int query_nodes(struct vm *vm, struct node *nodes, struct json_object **r
 	char err[256];
 	struct json_object *r = qmp_call(vm->q, "x-query-balloon-nodes", NULL,
 					 QMP_TIMEOUT_MS, err, sizeof(err));
-	size_t n;
+	int n;
 
 	if (!r) {
 		fprintf(stderr, "tierhost: %s: %s\n", vm->name, err);
 		return -1;
 	}
-	n = json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
-	if (n > MAX_NODES)
-		n = MAX_NODES;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(r, i);
-		struct node *nd = &nodes[i];
-		uint64_t id;
-		const char *memdev = qmp_get_str(e, "memdev");
-
-		if (!qmp_get_u64(e, "node", &id) ||
-		    !qmp_get_u64(e, "node-size", &nd->size) ||
-		    !qmp_get_u64(e, "target", &nd->target) ||
-		    !qmp_get_u64(e, "actual", &nd->actual) ||
-		    !qmp_get_u64(e, "host-discarded", &nd->discarded) ||
-		    !qmp_get_u64(e, "host-resident", &nd->resident) ||
-		    !qmp_get_u64(e, "discard-skipped", &nd->skipped) ||
-		    !qmp_get_bool(e, "with-cpus", &nd->has_cpus) ||
-		    !qmp_get_bool(e, "guest-supported", &nd->supported) ||
-		    !qmp_get_bool(e, "stalled", &nd->stalled) || !memdev) {
-			fprintf(stderr, "tierhost: %s: unexpected x-query-balloon-nodes reply\n",
-				vm->name);
-			json_object_put(r);
-			return -1;
-		}
-		nd->id = id;
-		snprintf(nd->memdev, sizeof(nd->memdev), "%s", memdev);
-		if (!qmp_get_i64(e, "guest-free", &nd->guest_free))
-			nd->guest_free = -1;
-		if (!qmp_get_i64(e, "guest-total", &nd->guest_total))
-			nd->guest_total = -1;
-		if (!qmp_get_i64(e, "guest-demand", &nd->guest_demand))
-			nd->guest_demand = -1;
+	n = parse_balloon_nodes(r, nodes, MAX_NODES);
+	if (n < 0) {
+		fprintf(stderr, "tierhost: %s: unexpected x-query-balloon-nodes reply\n",
+			vm->name);
+		json_object_put(r);
+		return -1;
 	}
 	if (raw)
 		*raw = r;
@@ -501,7 +437,7 @@ static int cmd_watch(long count, double timeout, bool as_json)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (count) {
 		double left = timeout > 0 ? timeout - (now_s() - start) : 1.0;
-		struct json_object *ev, *d;
+		struct json_object *ev;
 		uint64_t node, target, actual;
 
 		if (left <= 0)
@@ -515,10 +451,7 @@ static int cmd_watch(long count, double timeout, bool as_json)
 			}
 			continue;
 		}
-		d = qmp_get(ev, "data");
-		if (strcmp(qmp_get_str(ev, "event") ?: "", "BALLOON_NODE_CHANGE") ||
-		    !qmp_get_u64(d, "node", &node) || !qmp_get_u64(d, "target", &target) ||
-		    !qmp_get_u64(d, "actual", &actual)) {
+		if (!parse_node_change(ev, &node, &target, &actual)) {
 			json_object_put(ev);
 			continue;
 		}
@@ -546,21 +479,15 @@ struct daemon_cfg {
 /* Guest memory in use, bytes, from the balloon's statistics; 0 if none. */
 static uint64_t guest_demand(struct vm *vm)
 {
-	struct json_object *args = json_object_new_object(), *r, *st;
-	int64_t total, avail, upd;
-	uint64_t used = 0;
+	struct json_object *args = json_object_new_object(), *r;
+	uint64_t used;
 	char err[256];
 
 	json_object_object_add(args, "path", json_object_new_string("/machine/peripheral/balloon0"));
 	json_object_object_add(args, "property", json_object_new_string("guest-stats"));
 	r = qmp_call(vm->q, "qom-get", args, QMP_TIMEOUT_MS, err, sizeof(err));
 	json_object_put(args);
-	st = qmp_get(r, "stats");
-	if (qmp_get_i64(r, "last-update", &upd) && upd > 0 &&
-	    qmp_get_i64(st, "stat-total-memory", &total) &&
-	    qmp_get_i64(st, "stat-available-memory", &avail) &&
-	    total > 0 && avail >= 0 && total > avail)
-		used = total - avail;
+	used = parse_guest_used(r);
 	json_object_put(r);
 	return used;
 }
@@ -788,14 +715,12 @@ static void die_not_for(enum cmd c, int val)
 	}
 }
 
-static unsigned long parse_ulong(const char *s, unsigned long lo, unsigned long hi)
+/* A number option's value in [@lo, @hi], or a usage error. */
+static unsigned long ulong_arg(const char *s, unsigned long lo, unsigned long hi)
 {
 	unsigned long v;
-	char *end;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (end == s || *end || errno || s[0] == '-' || v < lo || v > hi)
+	if (parse_ulong(s, lo, hi, &v))
 		die_usage("bad value '%s'", s);
 	return v;
 }
@@ -853,12 +778,11 @@ int main(int argc, char **argv)
 			nr_targets++;
 			break;
 		case OPT_NODE: {
-			long node = strtol(optarg, &end, 10);
+			unsigned int node;
 
 			if (nr_targets == MAX_NODES + 2)
 				die_usage("too many targets%s", "");
-			if (end == optarg || *end != '=' || node < 0 || node > 65535 ||
-			    parse_size(end + 1, &t->size))
+			if (parse_node_size(optarg, &node, &t->size))
 				die_usage("bad --node '%s', expected N=SIZE", optarg);
 			t->node = node;
 			nr_targets++;
@@ -894,27 +818,27 @@ int main(int argc, char **argv)
 				die_usage("bad --step-min '%s'", optarg);
 			break;
 		case OPT_INTERVAL:
-			dc.interval_ms = parse_ulong(optarg, 1, 3600000);
+			dc.interval_ms = ulong_arg(optarg, 1, 3600000);
 			break;
 		case OPT_RATE:
-			rate = parse_ulong(optarg, 1, 1048576);
+			rate = ulong_arg(optarg, 1, 1048576);
 			break;
 		case OPT_HEADROOM:
-			dc.plan.headroom = parse_ulong(optarg, 0, 1000);
+			dc.plan.headroom = ulong_arg(optarg, 0, 1000);
 			break;
 		case OPT_DRY_RUN:
 			dc.dry_run = true;
 			break;
 		case OPT_CPUS:
-			topo.cpus = parse_ulong(optarg, 1, 288);
+			topo.cpus = ulong_arg(optarg, 1, 288);
 			break;
 		case OPT_FAST_HOST:
 		case OPT_SLOW_HOST:
-			topo.host[c - OPT_FAST_HOST] = parse_ulong(optarg, 0, 1000000);
+			topo.host[c - OPT_FAST_HOST] = ulong_arg(optarg, 0, 1000000);
 			break;
 		case OPT_FAST_LAT:
 		case OPT_SLOW_LAT:
-			topo.latency[c - OPT_FAST_LAT] = parse_ulong(optarg, 1, 1000000);
+			topo.latency[c - OPT_FAST_LAT] = ulong_arg(optarg, 1, 1000000);
 			break;
 		case OPT_FAST_BW:
 		case OPT_SLOW_BW:

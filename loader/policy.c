@@ -428,10 +428,16 @@ long long tier_param_value(const struct tier_param *prm)
 	}
 }
 
-int tier_policy_set_param(struct tier_policy *p, const char *assign, char *err)
+void tier_param_store(const struct tier_param *prm, long long v)
+{
+	put_int(prm->value, prm->size, v);
+}
+
+int tier_param_parse(const struct tier_param *params, int nr_params, const char *policy,
+		     const char *assign, int *idx, long long *val, char *err)
 {
 	const char *eq = strchr(assign, '=');
-	struct tier_param *prm = NULL;
+	const struct tier_param *prm = NULL;
 	long long v;
 	size_t nlen;
 	char *end;
@@ -440,16 +446,16 @@ int tier_policy_set_param(struct tier_policy *p, const char *assign, char *err)
 	if (!eq || eq == assign)
 		return fail(err, "--param needs NAME=VALUE, got '%s'", assign);
 	nlen = eq - assign;
-	for (i = 0; i < p->nr_params; i++) {
-		if (strlen(p->params[i].desc->name) == nlen &&
-		    !strncmp(p->params[i].desc->name, assign, nlen)) {
-			prm = &p->params[i];
+	for (i = 0; i < nr_params; i++) {
+		if (strlen(params[i].desc->name) == nlen &&
+		    !strncmp(params[i].desc->name, assign, nlen)) {
+			prm = &params[i];
 			break;
 		}
 	}
 	if (!prm)
 		return fail(err, "policy '%s' has no parameter '%.*s' (see 'tierctl list')",
-			    p->name, (int)nlen, assign);
+			    policy, (int)nlen, assign);
 	errno = 0;
 	v = strtoll(eq + 1, &end, 0);
 	if (!eq[1] || *end || errno)
@@ -458,8 +464,21 @@ int tier_policy_set_param(struct tier_policy *p, const char *assign, char *err)
 	if (v < prm->desc->min || v > prm->desc->max)
 		return fail(err, "parameter '%s' must be in [%lld, %lld], got %s",
 			    prm->desc->name, prm->desc->min, prm->desc->max, eq + 1);
-	put_int(prm->value, prm->size, v);
-	sync_ops_member(p, prm);
+	*idx = i;
+	*val = v;
+	return 0;
+}
+
+int tier_policy_set_param(struct tier_policy *p, const char *assign, char *err)
+{
+	long long v;
+	int i, ret;
+
+	ret = tier_param_parse(p->params, p->nr_params, p->name, assign, &i, &v, err);
+	if (ret)
+		return ret;
+	tier_param_store(&p->params[i], v);
+	sync_ops_member(p, &p->params[i]);
 	return 0;
 }
 

@@ -50,6 +50,15 @@ void tier_policy_close(struct tier_policy *p);
 int tier_policy_set_param(struct tier_policy *p, const char *assign, char *err);
 
 /*
+ * tier_policy_set_param()'s parsing, without a BPF object: find the
+ * parameter "name=value" names among @params (of policy @policy, for the
+ * message) and check its value. Return 0 with its index in *idx and the
+ * value in *val, or -EINVAL with err set (fuzz/fuzz_tierctl_param.c).
+ */
+int tier_param_parse(const struct tier_param *params, int nr_params, const char *policy,
+		     const char *assign, int *idx, long long *val, char *err);
+
+/*
  * Check the policy's struct tier_ext_ops against the limits the running
  * kernel enforces at attach (read from its BTF), so that a refusal names
  * the value and the limit: "tick_ms=60001 is above the kernel's limit of
@@ -58,6 +67,8 @@ int tier_policy_set_param(struct tier_policy *p, const char *assign, char *err);
 int tier_policy_check_ops(struct tier_policy *p, char *err);
 
 long long tier_param_value(const struct tier_param *prm);
+/* Store @v in the parameter's variable (in the .rodata image). */
+void tier_param_store(const struct tier_param *prm, long long v);
 
 /* Sum a counter of a per-CPU stats map over all CPUs. */
 int tier_stats_get(int map_fd, const char *field, unsigned long long *val);
