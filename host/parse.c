@@ -60,6 +60,20 @@ int parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long
 	return 0;
 }
 
+/*
+ * A member of QAPI type 'size' (a uint64) that may be absent, as an int64:
+ * -1 if absent or not a size, capped at INT64_MAX (a guest's demand of
+ * 2^63 bytes or more is still all of its node, not no demand).
+ */
+static int64_t opt_size(struct json_object *obj, const char *key)
+{
+	uint64_t v;
+
+	if (!qmp_get_u64(obj, key, &v))
+		return -1;
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
 int parse_balloon_nodes(struct json_object *r, struct node *nodes, int max)
 {
 	size_t n = json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
@@ -81,16 +95,14 @@ int parse_balloon_nodes(struct json_object *r, struct node *nodes, int max)
 		    !qmp_get_u64(e, "discard-skipped", &nd->skipped) ||
 		    !qmp_get_bool(e, "with-cpus", &nd->has_cpus) ||
 		    !qmp_get_bool(e, "guest-supported", &nd->supported) ||
-		    !qmp_get_bool(e, "stalled", &nd->stalled) || !memdev)
+		    !qmp_get_bool(e, "stalled", &nd->stalled) || !memdev ||
+		    id > NODE_ID_MAX)	/* QAPI's uint16; an unsigned int would wrap */
 			return -1;
 		nd->id = id;
 		snprintf(nd->memdev, sizeof(nd->memdev), "%s", memdev);
-		if (!qmp_get_i64(e, "guest-free", &nd->guest_free))
-			nd->guest_free = -1;
-		if (!qmp_get_i64(e, "guest-total", &nd->guest_total))
-			nd->guest_total = -1;
-		if (!qmp_get_i64(e, "guest-demand", &nd->guest_demand))
-			nd->guest_demand = -1;
+		nd->guest_free = opt_size(e, "guest-free");
+		nd->guest_total = opt_size(e, "guest-total");
+		nd->guest_demand = opt_size(e, "guest-demand");
 	}
 	return n;
 }
@@ -115,5 +127,6 @@ bool parse_node_change(struct json_object *ev, uint64_t *node, uint64_t *target,
 	const char *name = qmp_get_str(ev, "event");
 
 	return name && !strcmp(name, "BALLOON_NODE_CHANGE") && qmp_get_u64(d, "node", node) &&
-	       qmp_get_u64(d, "target", target) && qmp_get_u64(d, "actual", actual);
+	       *node <= NODE_ID_MAX && qmp_get_u64(d, "target", target) &&
+	       qmp_get_u64(d, "actual", actual);
 }

@@ -22,7 +22,10 @@ struct node {
 	unsigned int id;
 	bool has_cpus, supported, stalled;
 	uint64_t size, target, actual, discarded, resident, skipped;
-	/* from the guest's balloon statistics; -1 until it reports them */
+	/*
+	 * from the guest's balloon statistics (QAPI sizes, capped at
+	 * INT64_MAX); -1 until it reports them
+	 */
 	int64_t guest_free, guest_total, guest_demand;
 	char memdev[64];
 };
@@ -41,7 +44,8 @@ int parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long
 
 /*
  * The nodes of an x-query-balloon-nodes reply (its return value @r), at
- * most @max: their number, or -1 if @r is not such a reply.
+ * most @max: their number, or -1 if @r is not such a reply (a member
+ * missing or of another type, a node id above NODE_ID_MAX).
  */
 int parse_balloon_nodes(struct json_object *r, struct node *nodes, int max);
 
@@ -51,7 +55,10 @@ int parse_balloon_nodes(struct json_object *r, struct node *nodes, int max);
  */
 uint64_t parse_guest_used(struct json_object *r);
 
-/* A BALLOON_NODE_CHANGE event's node, target and actual: true if @ev is one. */
+/*
+ * A BALLOON_NODE_CHANGE event's node, target and actual: true if @ev is
+ * one (and its node at most NODE_ID_MAX).
+ */
 bool parse_node_change(struct json_object *ev, uint64_t *node, uint64_t *target,
 		       uint64_t *actual);
 

@@ -17,36 +17,43 @@ static uint64_t align_down(uint64_t v)
 	return v / PLAN_ALIGN * PLAN_ALIGN;
 }
 
-/* a * b / c without overflow, for b <= c */
-static uint64_t scale(uint64_t a, uint64_t b, uint64_t c)
+/*
+ * Sums of the VMs' bytes in 128 bits: a guest reports its sizes, and
+ * 64-bit sums of sizes near 2^64 wrapped around (fuzz/fuzz_tierhost_balloon.c).
+ */
+typedef unsigned __int128 u128;
+
+/* a * b / c without overflow, saturated at UINT64_MAX */
+static uint64_t scale(uint64_t a, uint64_t b, u128 c)
 {
-	return c ? (uint64_t)((unsigned __int128)a * b / c) : 0;
+	u128 v = c ? (u128)a * b / c : 0;
+
+	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
 }
 
 int plan_compute(struct plan_vm *vm, int n, const struct plan_cfg *cfg)
 {
-	uint64_t gsum = 0, esum = 0, rest, left, held = 0;
+	u128 gsum = 0, esum = 0, held = 0;
+	uint64_t rest, left;
 	int i;
 
 	for (i = 0; i < n; i++) {
 		uint64_t g = min_u64(vm[i].min, vm[i].max);
-		uint64_t w = scale(vm[i].demand, 100 + cfg->headroom, 100);
+		uint64_t w = scale(vm[i].demand, 100ULL + cfg->headroom, 100);
 
-		if (vm[i].demand > UINT64_MAX / 2)
-			w = UINT64_MAX;
 		vm[i].want = min_u64(max_u64(w, g), vm[i].max);
 		gsum += g;
 		esum += vm[i].want - g;
 	}
 	if (gsum > cfg->budget)
 		return -1;
-	rest = cfg->budget - gsum;
+	rest = cfg->budget - (uint64_t)gsum;
 
 	if (esum <= rest) {
 		/* every want fits: spread what is left evenly, up to each max */
 		for (i = 0; i < n; i++)
 			vm[i].ideal = vm[i].want;
-		left = rest - esum;
+		left = rest - (uint64_t)esum;
 		while (left >= PLAN_ALIGN) {
 			uint64_t share, given = 0;
 			int open = 0;
@@ -104,7 +111,7 @@ int plan_compute(struct plan_vm *vm, int n, const struct plan_cfg *cfg)
 		if (vm[i].next <= base)
 			continue;	/* holds more than the new target already */
 		grow = vm[i].next - base;
-		room = held < cfg->budget ? cfg->budget - held : 0;
+		room = held < cfg->budget ? (uint64_t)(cfg->budget - held) : 0;
 		if (grow > room) {
 			grow = align_down(room);
 			/* a sliver is not worth a round trip to the guest */

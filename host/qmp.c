@@ -23,6 +23,12 @@
 #include "qmp.h"
 
 #define QMP_MAX_EVENTS 256
+/*
+ * The longest message read (a line of QMP, virsh's output): a QEMU that
+ * never ends its line must not take the host's memory. query-qmp-schema,
+ * the longest reply QEMU 10.0 sends, is about 200 KiB.
+ */
+#define QMP_MAX_MSG (64 << 20)
 
 struct qmp {
 	int fd;			/* the socket; libvirt: virsh qemu-monitor-event's output */
@@ -92,6 +98,83 @@ const char *qmp_get_str(struct json_object *obj, const char *key)
 }
 
 /*
+ * Whether every integer in strict JSON @text fits json-c's int64 (negative)
+ * or uint64: json-c quietly saturates one that does not, and
+ * 18446744073709551616 would read as 18446744073709551615 (found by
+ * fuzz/fuzz_tierhost_balloon.c). Numbers with a fraction or an exponent
+ * are doubles, which no accessor reads as an integer. Strict: no
+ * single-quoted strings or comments, in which a '"' would mislead this.
+ */
+static bool ints_fit(const char *text)
+{
+	static const char u64max[] = "18446744073709551615", i64min[] = "9223372036854775808";
+	const char *c = text;
+
+	while (*c) {
+		const char *d, *lim;
+		bool neg;
+		size_t n;
+
+		if (*c == '"') {
+			for (c++; *c && *c != '"'; c++)
+				if (*c == '\\' && c[1])
+					c++;
+			if (*c)
+				c++;
+			continue;
+		}
+		neg = *c == '-';
+		d = c + neg;
+		if (*d < '0' || *d > '9' || (c > text && ((c[-1] >= '0' && c[-1] <= '9') ||
+		    (c[-1] >= 'a' && c[-1] <= 'z') || (c[-1] >= 'A' && c[-1] <= 'Z') ||
+		    c[-1] == '.' || c[-1] == '+' || c[-1] == '-'))) {
+			c++;
+			continue;
+		}
+		while (*d == '0' && d[1] >= '0' && d[1] <= '9')
+			d++;	/* json-c reads leading zeros too */
+		for (n = 0; d[n] >= '0' && d[n] <= '9'; n++)
+			;
+		c = d + n;
+		if (*c == '.' || *c == 'e' || *c == 'E')
+			continue;	/* a double */
+		lim = neg ? i64min : u64max;
+		if (n > strlen(lim) || (n == strlen(lim) && strncmp(d, lim, n) > 0))
+			return false;
+	}
+	return true;
+}
+
+struct json_object *qmp_parse(const char *text, char *err, size_t errlen)
+{
+	struct json_tokener *tok = json_tokener_new();
+	enum json_tokener_error jerr;
+	struct json_object *j;
+
+	if (!tok) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* QEMU and libvirt write strict JSON; with its NUL, a whole message */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	j = json_tokener_parse_ex(tok, text, strlen(text) + 1);
+	jerr = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (j && !ints_fit(text)) {
+		json_object_put(j);
+		snprintf(err, errlen, "bad QMP message: an integer out of range");
+		return NULL;
+	}
+	if (!json_object_is_type(j, json_type_object)) {
+		snprintf(err, errlen, "bad QMP message: %s", j ?
+			 "not a JSON object" : json_tokener_error_desc(jerr));
+		json_object_put(j);
+		return NULL;
+	}
+	return j;
+}
+
+/*
  * A line of virsh qemu-monitor-event ("event NAME at SECONDS.MICROSECONDS
  * for domain 'DOMAIN': DATA") as the QMP event it reports; NULL for other
  * lines.
@@ -100,14 +183,14 @@ static struct json_object *virsh_event(const char *line)
 {
 	struct json_object *ev, *data = NULL, *ts;
 	long long sec, usec;
-	char name[64];
+	char name[64], err[64];
 	const char *d;
 
 	if (sscanf(line, "event %63s at %lld.%lld for domain", name, &sec, &usec) != 3)
 		return NULL;
 	d = strstr(line, "': ");
 	if (d)
-		data = json_tokener_parse(d + 3);
+		data = qmp_parse(d + 3, err, sizeof(err));
 	ev = json_object_new_object();
 	ts = json_object_new_object();
 	json_object_object_add(ts, "seconds", json_object_new_int64(sec));
@@ -130,10 +213,16 @@ static struct json_object *read_msg(struct qmp *q, long long deadline, char *err
 		ssize_t n;
 
 		if (nl) {
-			enum json_tokener_error jerr;
 			struct json_object *j;
 
 			*nl = 0;
+			if (memchr(q->buf, 0, nl - q->buf)) {
+				/* JSON has no NUL: the text after one would be ignored */
+				q->len -= nl + 1 - q->buf;
+				memmove(q->buf, nl + 1, q->len);
+				snprintf(err, errlen, "bad QMP message: a NUL byte");
+				return NULL;
+			}
 			if (q->domain) {
 				j = virsh_event(q->buf);
 				q->len -= nl + 1 - q->buf;
@@ -142,15 +231,9 @@ static struct json_object *read_msg(struct qmp *q, long long deadline, char *err
 					return j;
 				continue;
 			}
-			j = json_tokener_parse_verbose(q->buf, &jerr);
+			j = qmp_parse(q->buf, err, errlen);
 			q->len -= nl + 1 - q->buf;
 			memmove(q->buf, nl + 1, q->len);
-			if (!json_object_is_type(j, json_type_object)) {
-				snprintf(err, errlen, "bad QMP message: %s", j ?
-					 "not a JSON object" : json_tokener_error_desc(jerr));
-				json_object_put(j);
-				return NULL;
-			}
 			return j;
 		}
 		left = deadline - now_ms();
@@ -165,6 +248,10 @@ static struct json_object *read_msg(struct qmp *q, long long deadline, char *err
 		}
 		if (n <= 0)
 			continue;
+		if (q->len > QMP_MAX_MSG) {
+			snprintf(err, errlen, "QMP message longer than %d MiB", QMP_MAX_MSG >> 20);
+			return NULL;
+		}
 		if (q->cap - q->len < 4096) {
 			char *b = realloc(q->buf, q->cap * 2 + 4096);
 
@@ -248,6 +335,7 @@ static struct json_object *virsh_call(struct qmp *q, const char *msg, long long 
 	char *out = NULL, errbuf[1024], scratch[4096];
 	size_t olen = 0, ocap = 0, elen = 0;
 	int ofd, efd, status;
+	bool cut = false;
 	struct json_object *j;
 	pid_t pid;
 
@@ -275,10 +363,16 @@ static struct json_object *virsh_call(struct qmp *q, const char *msg, long long 
 			if (!p[i].revents)
 				continue;
 			if (!i && ocap - olen < 4096) {
-				char *b = realloc(out, ocap * 2 + 8192);
+				char *b = olen > QMP_MAX_MSG ? NULL : realloc(out, ocap * 2 + 8192);
 
-				if (!b)
-					break;
+				if (!b) {
+					/* too long, or no memory: no reply */
+					kill(pid, SIGKILL);
+					close(*fd);
+					*fd = -1;
+					cut = true;
+					continue;
+				}
 				out = b;
 				ocap = ocap * 2 + 8192;
 			}
@@ -307,7 +401,10 @@ static struct json_object *virsh_call(struct qmp *q, const char *msg, long long 
 	waitpid(pid, &status, 0);
 	errbuf[elen] = 0;
 	j = NULL;
-	if (deadline <= now_ms() && !(WIFEXITED(status) && !WEXITSTATUS(status))) {
+	if (cut) {
+		snprintf(err, errlen, olen > QMP_MAX_MSG ? "QMP message longer than %d MiB" :
+			 "out of memory", QMP_MAX_MSG >> 20);
+	} else if (deadline <= now_ms() && !(WIFEXITED(status) && !WEXITSTATUS(status))) {
 		snprintf(err, errlen, "QMP timed out");
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		const char *e = strstr(errbuf, "error: ");
@@ -318,13 +415,10 @@ static struct json_object *virsh_call(struct qmp *q, const char *msg, long long 
 		snprintf(err, errlen, "out of memory");
 	} else {
 		out[olen] = 0;
-		j = json_tokener_parse(out);
-		if (!json_object_is_type(j, json_type_object)) {
+		j = qmp_parse(out, err, errlen);
+		if (!j)
 			snprintf(err, errlen, "bad QMP message from virsh: %.*s",
 				 (int)strcspn(out, "\n"), out);
-			json_object_put(j);
-			j = NULL;
-		}
 	}
 	free(out);
 	return j;

@@ -39,6 +39,13 @@ struct json_object *qmp_call(struct qmp *q, const char *cmd, struct json_object 
 struct json_object *qmp_event(struct qmp *q, int timeout_ms, char *err, size_t errlen);
 
 /*
+ * A QMP message: @text as a JSON object, or NULL with why not in @err
+ * ("bad QMP message: ..."). An integer that does not fit 64 bits is an
+ * error, not a value json-c saturated.
+ */
+struct json_object *qmp_parse(const char *text, char *err, size_t errlen);
+
+/*
  * Typed members of an object: false if @obj is not an object, @key is
  * missing, or the value is of another type or out of range.
  */

@@ -616,7 +616,8 @@ static int cmd_daemon(struct daemon_cfg *dc)
 		}
 		for (int i = 0; i < nr_vms; i++) {
 			daemon_print(dc, now_s() - start, &vms[i], &pv[i], src[i]);
-			sum += pv[i].next;
+			/* saturating: the targets come from what the guests report */
+			sum = sum + pv[i].next < sum ? UINT64_MAX : sum + pv[i].next;
 			if (!dc->dry_run && pv[i].next != pv[i].target)
 				set_targets(&vms[i], &fast_node[i], &pv[i].next, 1);
 		}
