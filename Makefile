@@ -28,7 +28,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h loader/memtier.h $(BPF_HEADERS)
 
-.PHONY: FORCE all deps kernel qemu host-tools vmm-initrd bpf loader selftests install check demo checkpatch bisect-check testbed workloads bench bench-full bench-quick bench-virt clean distclean
+.PHONY: FORCE all deps kernel qemu host-tools vmm-initrd bpf loader selftests install check demo checkpatch bisect-check testbed workloads bench bench-full bench-quick bench-virt fuzz clean distclean
 
 all: bpf loader selftests host-tools
 
@@ -202,8 +202,48 @@ bench-virt: bpf loader testbed workloads host-tools
 	@scripts/install-deps.sh bench
 	@bench/virt.sh
 
+# libFuzzer targets for the parsers of untrusted input (fuzz/fuzz_*.c, with
+# ASan and UBSan): each runs FUZZ_SECONDS from its seeds in fuzz/corpus/ and
+# what earlier runs found in $(BUILD)/fuzz/corpus/, with fuzz/NAME.dict if
+# there is one; fails if any finds a crash, a leak or a sanitizer report
+# (the input in $(BUILD)/fuzz/artifacts/NAME/, the log in $(BUILD)/fuzz/NAME.log).
+# Not part of make check.
+FUZZ_SECONDS	?= 60
+FUZZ_CC		?= clang
+FUZZ_CFLAGS	:= -g -O1 -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		   -Ibpf-progs/include -Iloader -Ihost
+FUZZ_NAMES	:= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+
+fuzz: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_NAMES))
+	@fail=; for t in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/artifacts/$$t; \
+		dict=; [ ! -f fuzz/$$t.dict ] || dict=-dict=fuzz/$$t.dict; \
+		if $(BUILD)/fuzz/fuzz_$$t $$dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/artifacts/$$t/ $(BUILD)/fuzz/corpus/$$t \
+			fuzz/corpus/$$t > $(BUILD)/fuzz/$$t.log 2>&1; then \
+			echo "fuzz: $$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' \
+				$(BUILD)/fuzz/$$t.log) runs in $(FUZZ_SECONDS) s, nothing found"; \
+		else \
+			echo "fuzz: $$t FAILED: $$(grep -m1 -E '^(SUMMARY|==[0-9]+== ?ERROR)' \
+				$(BUILD)/fuzz/$$t.log) (see $(BUILD)/fuzz/$$t.log)" >&2; fail=1; \
+		fi; \
+	done; [ -z "$$fail" ]
+
+$(BUILD)/fuzz/fuzz_tierctl_param: fuzz/fuzz_tierctl_param.c $(LOADER_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< loader/policy.c $(LIBS)
+
+$(BUILD)/fuzz/fuzz_qmp: fuzz/fuzz_qmp.c host/qmp.c host/qmp.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< -ljson-c
+
+$(BUILD)/fuzz/fuzz_tierhost_%: fuzz/fuzz_tierhost_%.c $(HOST_SRCS) $(HOST_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(HOST_SRCS) -ljson-c
+
 clean:
-	rm -rf $(BUILD)/bin $(BUILD)/policies $(BUILD)/selftests $(BUILD)/include $(BUILD)/vm
+	rm -rf $(BUILD)/bin $(BUILD)/policies $(BUILD)/selftests $(BUILD)/include $(BUILD)/vm $(BUILD)/fuzz
 
 distclean:
 	rm -rf $(BUILD)

@@ -14,12 +14,14 @@
 set -euo pipefail
 
 pkgs_common=(build-essential flex bison bc cpio rsync xz-utils kmod libelf-dev libssl-dev
-	     zlib1g-dev pkg-config dwarves ccache clang llvm libnuma-dev libjson-c-dev numactl python3 python3-ply
+	     zlib1g-dev pkg-config dwarves ccache clang llvm libclang-rt-dev libnuma-dev libjson-c-dev numactl python3 python3-ply
 	     man-db bash-completion
 	     libglib2.0-dev linux-source-6.12 stress-ng
 	     dpkg-dev ninja-build libpixman-1-dev libfdt-dev python3-venv
 	     seabios ipxe-qemu qemu-system-data
 	     libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu)
+# libclang-rt-dev: clang's sanitizer and libFuzzer runtimes (make fuzz), only
+# recommended by clang, and apt is told --no-install-recommends
 # libbpf >= 1.4 (struct_ops link update), bpftool >= 7.4, meson >= 1.5 (QEMU 10.0)
 pkgs_backports=(libbpf-dev bpftool meson)
 # the benchmark suite runs them in the guest (whose root is the host's)
