@@ -213,28 +213,23 @@ static struct json_object *read_msg(struct qmp *q, long long deadline, char *err
 		ssize_t n;
 
 		if (nl) {
-			struct json_object *j;
+			struct json_object *j = NULL;
+			bool nul;
 
 			*nl = 0;
-			if (memchr(q->buf, 0, nl - q->buf)) {
-				/* JSON has no NUL: the text after one would be ignored */
-				q->len -= nl + 1 - q->buf;
-				memmove(q->buf, nl + 1, q->len);
+			/* JSON has no NUL: the text after one would be ignored */
+			nul = memchr(q->buf, 0, nl - q->buf);
+			if (nul)
 				snprintf(err, errlen, "bad QMP message: a NUL byte");
-				return NULL;
-			}
-			if (q->domain) {
+			else if (q->domain)
 				j = virsh_event(q->buf);
-				q->len -= nl + 1 - q->buf;
-				memmove(q->buf, nl + 1, q->len);
-				if (j)
-					return j;
-				continue;
-			}
-			j = qmp_parse(q->buf, err, errlen);
+			else
+				j = qmp_parse(q->buf, err, errlen);
 			q->len -= nl + 1 - q->buf;
 			memmove(q->buf, nl + 1, q->len);
-			return j;
+			if (j || nul || !q->domain)
+				return j;
+			continue;	/* virsh: a line that is no event */
 		}
 		left = deadline - now_ms();
 		if (left <= 0) {
