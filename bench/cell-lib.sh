@@ -73,3 +73,31 @@ stop_contender() {
 	*) timeout 120 "$bin/tierctl" unload ;;
 	esac
 }
+
+# tier_ext's batch moves by direction, from its tier_ext_move trace events
+# (kernel-patch 0031) in a tracefs instance of the cell's own. Nothing if
+# the kernel has no such event.
+move_trace_start() {
+	local t=/sys/kernel/tracing
+	[ -d $t/instances ] || mount -t tracefs tracefs $t 2>/dev/null
+	rmdir $t/instances/bench-cell 2>/dev/null
+	mkdir $t/instances/bench-cell 2>/dev/null || return 0
+	echo 8192 > $t/instances/bench-cell/buffer_size_kb
+	echo 1 > $t/instances/bench-cell/events/tier_ext/tier_ext_move/enable 2>/dev/null ||
+		rmdir $t/instances/bench-cell
+}
+# "promote_tried=N promote_failed=N demote_tried=N demote_failed=N
+# move_events=N trace_lost=N" (trace_lost: events the buffer overwrote),
+# or nothing without move_trace_start.
+move_trace_stop() {
+	local d=/sys/kernel/tracing/instances/bench-cell
+	[ -d $d ] || return 0
+	echo 0 > $d/events/enable
+	awk '/ tier_ext_move: / {
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		n++; t[f["dir"]] += f["tried"]; x[f["dir"]] += f["failed"] }
+	     END { printf "promote_tried=%d promote_failed=%d demote_tried=%d demote_failed=%d move_events=%d",
+		   t["promote"], x["promote"], t["demote"], x["demote"], n }' $d/trace
+	awk '/^overrun:/ { o += $2 } END { printf " trace_lost=%d\n", o }' $d/per_cpu/cpu*/stats
+	rmdir $d
+}

@@ -33,6 +33,7 @@ start)
 	read -r p0 d0 x0 m0 <<< "$(counters)"
 	echo "$p0 $d0 $x0 $m0 $(tier_ticks) $(bpf_ns)" > "$dir/base"
 	if guest_policy; then
+		move_trace_start
 		start_contender "$c" > "$dir/contender.log" 2>&1 || die "contender $c did not start: $(tail -1 "$dir/contender.log")"
 	fi
 	;;
@@ -55,6 +56,9 @@ stop)
 	    -v p=$((p1 - p0)) -v d=$((d1 - d0)) -v x=$((x1 - x0)) -v m=$((m1 - m0)) -v b=$(( (b1 - b0) / 1000000 )) \
 	    'BEGIN { printf "tier_cpu_s=%.3f fault_s=%s bpf_ms=%d promoted=%d demoted=%d exchanged=%d migrated=%d\n", t / hz + f, f, b, p, d, x, m }' \
 	    > "$dir/guest.txt"
+	# pages tried and failed by direction, beside guest.txt (whose columns
+	# cells.csv has)
+	move_trace_stop > "$dir/moves.txt"
 	cat "$dir/guest.txt"
 	exit $rc
 	;;

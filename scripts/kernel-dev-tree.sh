@@ -52,6 +52,12 @@ export)
 		die "$dir is not a tree made by kernel-dev-tree.sh init"
 	[ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ] ||
 		die "$dir has uncommitted changes"
+	# Debian's .gitignore ignores the whole top level: a new file is left
+	# out of the commit that was meant to add it unless added with -f
+	new=$(git -C "$dir" status --porcelain --ignored=matching --untracked-files=all |
+	      sed -n 's/^!! //p' | grep -v -e '\.\(o\|cmd\|a\|ko\|orig\|rej\)$' -e '^\.tier_ext' -e '^\.checkpatch-camelcase' || true)
+	[ -z "$new" ] ||
+		die "$dir has files git ignores (Debian's .gitignore; add them with git add -f): $(echo $new)"
 	out=$(mktemp -d)
 	trap 'rm -rf "$out"' EXIT
 	git -C "$dir" format-patch -q --no-signature -o "$out" tier_ext-base..HEAD

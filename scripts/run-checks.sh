@@ -10,17 +10,33 @@ mkdir -p "$vm"
 . "$top/selftests/kernel-log.sh"
 start=$(date +%s)
 
+# The C selftests register themselves: a line "/* tier-test: WHERE [ARGS] */"
+# in selftests/NAME.c runs build/selftests/NAME with ARGS on the host (WHERE
+# host) or in the main VM (vm); one line per place.
+tests_for() {	# host|vm: "BIN[:ARGS]" for run_tests.sh
+	local f where args
+	for f in "$top"/selftests/*.c; do
+		while read -r where args; do
+			[ "$where" = "$1" ] || continue
+			echo "$st/$(basename "$f" .c)${args:+:$args}"
+		done < <(sed -n 's|^/\* tier-test: \(.*\) \*/$|\1|p' "$f")
+	done
+}
+mapfile -t host_tests < <(tests_for host)
+mapfile -t vm_tests < <(tests_for vm)
+untagged=$(grep -L '^/\* tier-test: ' "$top"/selftests/*.c)
+if [ -n "$untagged" ] || [ ${#host_tests[@]} -eq 0 ] || [ ${#vm_tests[@]} -eq 0 ]; then
+	echo "run-checks: a selftest would not run: no '/* tier-test: host|vm */' line in ${untagged:-any file}" >&2
+	exit 1
+fi
+
 echo "# host: tierctl argument handling, tierhost JSON/QMP/usage (no VM needed)"
-TIERHOST=$top/build/bin/tierhost "$top/selftests/run_tests.sh" "$vm/host.counts" \
-	"$st/tierctl_test:-t usage_errors -t usage_bad_policy_and_params -t usage_help_and_json -t usage_list_policies -t no_tier_ext_kernel" \
-	"$st/tierhost_test"
+TIERHOST=$top/build/bin/tierhost "$top/selftests/run_tests.sh" "$vm/host.counts" "${host_tests[@]}"
 
 echo "# VM: booting the tier_ext kernel (fast node 256 MiB with the CPUs, slow node 1280 MiB)"
 rm -f "$vm/share/vm.counts"
 "$top/scripts/tier-vm" --fast 256 --slow 1280 --timeout 2400 -- \
-	"$top/selftests/run_tests.sh" "$vm/share/vm.counts" \
-	"$st/tier_ext_core" "$st/tier_ext_mm" "$st/tier_ext_sources" "$st/tier_ext_swap" "$st/tierctl_test" \
-	"$st/demeter_test" "$st/baselines_test" "$st/faultclock_test"
+	"$top/selftests/run_tests.sh" "$vm/share/vm.counts" "${vm_tests[@]}"
 vmrc=$?
 echo "# VM run: $(( $(date +%s) - start )) s"
 

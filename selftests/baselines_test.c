@@ -11,6 +11,7 @@
  * then (no chunk idle).
  * Needs a fast node of 256 MiB and a slow node of 1 GiB or more.
  */
+/* tier-test: vm */
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>

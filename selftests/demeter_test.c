@@ -12,6 +12,7 @@
  * found; a target that execs another program is followed into it.
  * Needs a fast node of 256 MiB and a slow node of 1 GiB or more.
  */
+/* tier-test: vm */
 #include <numa.h>
 #include <pthread.h>
 #include <signal.h>

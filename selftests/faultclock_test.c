@@ -5,6 +5,7 @@
  * bad arguments get a clear error. The benchmark adds what it reports to
  * each cell's tiering CPU.
  */
+/* tier-test: vm */
 #include <signal.h>
 #include <sys/wait.h>
 

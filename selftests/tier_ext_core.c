@@ -3,10 +3,18 @@
  * tier_ext core: attach and detach, sysfs state, topology kfuncs, sample
  * delivery, ticks, error exits and what the kernel must refuse.
  */
+/* tier-test: vm */
 #include "kselftest_harness.h"
 #include "tier_test.h"
 
 #define PROBE	"progs/probe.bpf.o"
+
+static const char *skip_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
 
 FIXTURE(core) {
 	struct tier_policy p;
@@ -118,6 +126,58 @@ TEST_F(core, topology_kfuncs)
 		EXPECT_EQ(total_kb / 4, cap);
 		EXPECT_GT(fr, 0);
 		EXPECT_LE(fr, cap);
+	}
+}
+
+/* The guest kernel's config has all three sources (guest.config). */
+TEST_F(core, sources_are_listed)
+{
+	static const char *const want[] = { "inject", "perf", "numa" };
+	char buf[256], *line, *save;
+	unsigned int i, found = 0, lines = 0;
+
+	ASSERT_EQ(0, tier_read_file(TIER_SYSFS "/sources", buf, sizeof(buf)));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lines++;
+		for (i = 0; i < 3; i++)
+			if (!strcmp(line, want[i]))
+				found |= 1U << i;
+	}
+	EXPECT_EQ(3, lines);
+	EXPECT_EQ(7, found) TH_LOG("sources: %s", tier_sysfs("sources"));
+	/* read-only */
+	EXPECT_EQ(-EACCES, tier_write_file(TIER_SYSFS "/sources", "perf\n"));
+}
+
+/*
+ * The KUnit suites of kernel-patch 0033 ran at boot and passed: each
+ * suite's results in debugfs end with "ok 1 SUITE" and hold no "not ok".
+ */
+TEST_F(core, kunit_suites_passed)
+{
+	static const struct { const char *suite; int cases; } want[] = {
+		{ "tier_ext_migrate", 3 }, { "tier_ext_node", 1 },
+		{ "tier_ext_targets", 1 },
+	};
+	char path[128], buf[4096], line[128];
+	unsigned int i;
+
+	if (access("/sys/kernel/debug/kunit", F_OK))
+		SKIP(return, "kernel without KUnit debugfs (CONFIG_KUNIT_DEBUGFS)");
+	for (i = 0; i < 3; i++) {
+		int ok = 0;
+		char *l, *save;
+
+		snprintf(path, sizeof(path), "/sys/kernel/debug/kunit/%s/results",
+			 want[i].suite);
+		ASSERT_EQ(0, tier_read_file(path, buf, sizeof(buf)))
+			TH_LOG("%s: no results (CONFIG_TIER_EXT_KUNIT_TEST off?)", path);
+		EXPECT_EQ(NULL, strstr(buf, "not ok")) TH_LOG("%s:\n%s", path, buf);
+		snprintf(line, sizeof(line), "ok 1 %s", want[i].suite);
+		EXPECT_NE(NULL, strstr(buf, line)) TH_LOG("%s:\n%s", path, buf);
+		for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			ok += !strncmp(skip_ws(l), "ok ", 3) && strstr(l, "tier_ext_test_");
+		EXPECT_EQ(want[i].cases, ok) TH_LOG("%s: %d cases passed", want[i].suite, ok);
 	}
 }
 
@@ -358,6 +418,61 @@ TEST_F(core, replace_through_link_update)
 	tier_policy_close(&failing);
 	ASSERT_EQ(0, bpf_link__detach(self->link));
 	tier_policy_close(&count);
+}
+
+/* Samples and the policy's life are traced (kernel-patch 0031). */
+TEST_F(core, trace_events_report_samples_and_policies)
+{
+	static const char *const events[] = {
+		"tier_ext/tier_ext_sample", "tier_ext/tier_ext_policy", NULL
+	};
+	const char *const params[] = { "error_vaddr=0xdead000", NULL };
+	struct tier_policy count, probe2;
+	struct tier_trace t;
+	char *text;
+	int ret;
+
+	ret = tier_trace_open(&t, "tier_ext_core", events);
+	ASSERT_EQ(0, ret) TH_LOG("tracefs: %s", strerror(-ret));
+	/* no policy: not handled */
+	ASSERT_EQ(0, tier_inject(4242, 0x1000, 0, 3));
+	/* a policy takes one sample, errs on the next and is ejected */
+	ASSERT_EQ(0, load_probe(_metadata, self, params));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	ASSERT_EQ(0, tier_inject(4343, 0x2000, 1, 1));
+	ASSERT_EQ(0, tier_inject(4343, 0xdead000, 0, 1));
+	ASSERT_TRUE(tier_wait_state("disabled", 5000));
+	/* the ejected link revives with another policy, which is swapped out */
+	ASSERT_EQ(0, tier_test_load(&count, "../policies/count.bpf.o", NULL));
+	ASSERT_EQ(0, bpf_link__update_map(self->link, count.ops_map));
+	ASSERT_EQ(0, tier_test_load(&probe2, PROBE, NULL));
+	ASSERT_EQ(0, bpf_link__update_map(self->link, probe2.ops_map));
+	ASSERT_EQ(0, bpf_link__detach(self->link));
+	tier_policy_close(&probe2);
+	tier_policy_close(&count);
+	text = tier_trace_read(&t);
+	tier_trace_close(&t);
+	ASSERT_NE(NULL, text);
+
+	EXPECT_EQ(1, tier_trace_sum(text, "tier_ext_sample",
+				    "source=inject pid=4242 vaddr=0x1000 nid=0 weight=3 handled=0", NULL));
+	EXPECT_EQ(1, tier_trace_sum(text, "tier_ext_sample",
+				    "source=inject pid=4343 vaddr=0x2000 nid=1 weight=1 handled=1", NULL));
+	EXPECT_EQ(3, tier_trace_sum(text, "tier_ext_sample", NULL, NULL));
+	EXPECT_EQ(1, tier_trace_sum(text, "tier_ext_policy", "policy=probe action=attach", NULL));
+	EXPECT_EQ(1, tier_trace_sum(text, "tier_ext_policy",
+				    "policy=probe action=eject reason=\"probe: sample at 0xdead000\"",
+				    NULL));
+	EXPECT_EQ(1, tier_trace_sum(text, "tier_ext_policy",
+				    "policy=probe action=detach reason=\"error_bpf\"", NULL));
+	EXPECT_EQ(1, tier_trace_sum(text, "tier_ext_policy", "policy=count action=attach", NULL));
+	EXPECT_EQ(1, tier_trace_sum(text, "tier_ext_policy",
+				    "policy=probe action=swap reason=\"count\"", NULL));
+	EXPECT_EQ(1, tier_trace_sum(text, "tier_ext_policy",
+				    "policy=probe action=detach reason=\"unreg\"", NULL));
+	EXPECT_EQ(6, tier_trace_sum(text, "tier_ext_policy", NULL, NULL));
+	free(text);
 }
 
 TEST_F(core, update_revives_an_ejected_link)

@@ -4,6 +4,7 @@
  * migration engine, driven through the mm_probe test policy and checked
  * with move_pages(2).
  */
+/* tier-test: vm */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
@@ -1215,6 +1216,36 @@ TEST_F_TIMEOUT(mm, rate_limit_holds, 300)
 	munmap(p, len);
 }
 
+/*
+ * The largest request the kernel accepts (max_pages 2^18, at the highest
+ * rate limit) needs 6 MiB for each of its page arrays: more than kmalloc()
+ * gives. It moves its pages, and the kernel does not warn (the log check).
+ */
+TEST_F(mm, largest_request_moves_its_pages)
+{
+	const char *const params[] = { "migrate_mbps=1048576", NULL };
+	size_t len = 16 * MiB;
+	char *p = tier_alloc_on(len, 1);
+	struct migrate_args a = { .start = (u64)p, .end = (u64)p + len,
+				  .nid = 0, .max_pages = 1U << 18 };
+	unsigned long long dropped = tier_vmstat("tier_ext_migrate_dropped");
+	struct tier_policy fast;
+	long n[2];
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, tier_test_load(&fast, MM_PROBE, params));
+	ASSERT_EQ(0, bpf_link__update_map(self->link, fast.ops_map));
+	tier_policy_close(&self->p);
+	self->p = fast;
+	self->seq = 0;
+	EXPECT_EQ(len / PAGE, migrate(self, a));
+	tier_where(p, len, n);
+	EXPECT_EQ(len / PAGE, n[0]);
+	EXPECT_EQ(dropped, tier_vmstat("tier_ext_migrate_dropped"));
+	EXPECT_TRUE(tier_pattern_ok(p, len));
+	munmap(p, len);
+}
+
 TEST_F(mm, migrate_pages_moves_exactly_the_batch)
 {
 	const size_t len = 4 * MiB;
@@ -1470,6 +1501,72 @@ TEST_F(mm, shadows_are_given_up_to_reclaim)
 	TH_LOG("slab reclaim: %ld shadows -> %ld", shadows, after);
 	EXPECT_GT(shadows / 8, after);
 	/* the pages themselves stay, on the fast node, intact */
+	EXPECT_TRUE(tier_pattern_ok(p, len));
+	munmap(p, len);
+}
+
+/*
+ * Migrations are traced: tier_ext's own events per batch and per request,
+ * and upstream's mm_migrate_pages with reason=tier_ext (kernel-patch
+ * 0031); promotions count in the fast node's pgpromote_success.
+ */
+TEST_F(mm, trace_events_report_migrations)
+{
+	static const char *const events[] = {
+		"tier_ext/tier_ext_move", "tier_ext/tier_ext_migrate",
+		"tier_ext/tier_ext_tx", "migrate/mm_migrate_pages", NULL
+	};
+	size_t len = 4 * MiB, npages = len / PAGE, ntx = MiB / PAGE;
+	char *p = tier_alloc_on(len, 1);
+	struct migrate_args a = { .start = (u64)p, .end = (u64)p + len,
+				  .nid = 0, .max_pages = npages };
+	unsigned long long pgpromote = tier_node_vmstat(0, "pgpromote_success");
+	struct tier_trace t;
+	char *text;
+	int ret;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(~0ULL, pgpromote);
+	ret = tier_trace_open(&t, "tier_ext_mm", events);
+	ASSERT_EQ(0, ret) TH_LOG("tracefs: %s", strerror(-ret));
+	EXPECT_EQ(npages, migrate(self, a));
+	a.nid = 1;
+	EXPECT_EQ(npages, migrate(self, a));
+	/* the first MiB again, by transactional copy */
+	a.nid = 0;
+	a.end = a.start + MiB;
+	a.flags = MIGRATE_TX;
+	EXPECT_EQ(ntx, migrate(self, a));
+	text = tier_trace_read(&t);
+	tier_trace_close(&t);
+	ASSERT_NE(NULL, text);
+
+	/* upstream's event names tier_ext as the reason, in both directions */
+	EXPECT_EQ(2 * npages, tier_trace_sum(text, "mm_migrate_pages",
+					     "reason=tier_ext", "nr_succeeded"));
+	EXPECT_EQ(2, tier_trace_sum(text, "mm_migrate_pages", "reason=tier_ext", NULL));
+	EXPECT_EQ(0, tier_trace_sum(text, "mm_migrate_pages",
+				    "reason=syscall_or_cpuset", NULL));
+	/* one batch event per direction and mode */
+	EXPECT_EQ(2, tier_trace_sum(text, "tier_ext_move", "dir=promote", NULL));
+	EXPECT_EQ(npages + ntx, tier_trace_sum(text, "tier_ext_move", "dir=promote", "moved"));
+	EXPECT_EQ(npages, tier_trace_sum(text, "tier_ext_move", "dir=demote", "moved"));
+	EXPECT_EQ(ntx, tier_trace_sum(text, "tier_ext_move", "mode=transactional", "moved"));
+	EXPECT_EQ(0, tier_trace_sum(text, "tier_ext_move", NULL, "failed"));
+	/* one request event per request, with the flags it ran with */
+	EXPECT_EQ(3, tier_trace_sum(text, "tier_ext_migrate", NULL, NULL));
+	EXPECT_EQ(1, tier_trace_sum(text, "tier_ext_migrate", "flags=TRANSACTIONAL", NULL));
+	EXPECT_EQ(npages + ntx, tier_trace_sum(text, "tier_ext_migrate", NULL, "promoted"));
+	EXPECT_EQ(npages, tier_trace_sum(text, "tier_ext_migrate", NULL, "demoted"));
+	EXPECT_EQ(getpid(), (pid_t)(tier_trace_sum(text, "tier_ext_migrate", NULL, "tgid") / 3));
+	EXPECT_EQ(ntx, tier_trace_sum(text, "tier_ext_tx", "commit", NULL));
+	EXPECT_EQ(0, tier_trace_sum(text, "tier_ext_tx", "abort", NULL));
+	/* as NUMA balancing's promotions count */
+	EXPECT_EQ(pgpromote + npages + ntx, tier_node_vmstat(0, "pgpromote_success"));
+	TH_LOG("%llu trace lines of tier_ext_move, %llu of mm_migrate_pages",
+	       tier_trace_sum(text, "tier_ext_move", NULL, NULL),
+	       tier_trace_sum(text, "mm_migrate_pages", NULL, NULL));
+	free(text);
 	EXPECT_TRUE(tier_pattern_ok(p, len));
 	munmap(p, len);
 }

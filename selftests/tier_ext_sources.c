@@ -6,6 +6,7 @@
  * addresses are the ones the test touched; ops.numa_fault() decides where
  * a faulting page goes; every stage accounts its time.
  */
+/* tier-test: vm */
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"

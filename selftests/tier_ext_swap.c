@@ -5,6 +5,7 @@
  * process keeps writing and checking memory. There must never be a moment
  * without a policy, and every sample must reach exactly one policy.
  */
+/* tier-test: vm */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>

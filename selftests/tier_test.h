@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <numaif.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <linux/btf.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
@@ -89,11 +91,13 @@ static inline const char *tier_sysfs(const char *name)
 	return out;
 }
 
-static inline unsigned long long tier_vmstat(const char *name)
+/* Counter @name of a vmstat file ("name value" lines); ~0 if absent. */
+static inline unsigned long long tier_vmstat_file(const char *path,
+						  const char *name)
 {
 	unsigned long long v, found = ~0ULL;
 	char key[128];
-	FILE *f = fopen("/proc/vmstat", "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return ~0ULL;
@@ -105,6 +109,20 @@ static inline unsigned long long tier_vmstat(const char *name)
 	}
 	fclose(f);
 	return found;
+}
+
+static inline unsigned long long tier_vmstat(const char *name)
+{
+	return tier_vmstat_file("/proc/vmstat", name);
+}
+
+/* Counter @name of node @nid (/sys/devices/system/node/nodeN/vmstat). */
+static inline unsigned long long tier_node_vmstat(int nid, const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/vmstat", nid);
+	return tier_vmstat_file(path, name);
 }
 
 /* Write @text to a file (sysfs, debugfs) in one write; 0 or -errno. */
@@ -338,6 +356,127 @@ static inline bool tier_pattern_ok(char *p, size_t len)
 		if (p[i] != (char)(i / TIER_PAGE))
 			return false;
 	return true;
+}
+
+/*
+ * Trace events through a tracefs instance of the test's own, so that the
+ * tests leave the global trace buffer and its settings alone.
+ */
+#define TIER_TRACEFS	"/sys/kernel/tracing"
+
+struct tier_trace {
+	char dir[128];
+};
+
+/*
+ * Create instance @name and enable @events ("system/event", NULL-ended).
+ * Returns 0, or -errno (-ENOENT: the kernel has no such event).
+ */
+static inline int tier_trace_open(struct tier_trace *t, const char *name,
+				  const char *const *events)
+{
+	char path[256];
+	int ret;
+
+	if (access(TIER_TRACEFS "/instances", F_OK) &&
+	    mount("tracefs", TIER_TRACEFS, "tracefs", 0, NULL))
+		return -errno;
+	snprintf(t->dir, sizeof(t->dir), TIER_TRACEFS "/instances/%s", name);
+	rmdir(t->dir);		/* a crashed run's */
+	if (mkdir(t->dir, 0700))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/buffer_size_kb", t->dir);
+	tier_write_file(path, "4096");
+	for (; *events; events++) {
+		snprintf(path, sizeof(path), "%s/events/%s/enable", t->dir, *events);
+		ret = tier_write_file(path, "1");
+		if (ret) {
+			rmdir(t->dir);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* The instance's trace so far, as text to free(); NULL on error. */
+static inline char *tier_trace_read(struct tier_trace *t)
+{
+	size_t len = 0, cap = 1 << 16;
+	char path[256], *buf = malloc(cap), *nbuf;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/trace", t->dir);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || !buf)
+		goto fail;
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len > 1)
+			continue;
+		nbuf = realloc(buf, cap *= 2);
+		if (!nbuf)
+			goto fail;
+		buf = nbuf;
+	}
+	if (n < 0)
+		goto fail;
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+static inline void tier_trace_close(struct tier_trace *t)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events/enable", t->dir);
+	tier_write_file(path, "0");
+	rmdir(t->dir);
+}
+
+/*
+ * Over the lines of @text for @event that contain @filter (NULL: all),
+ * the number of lines (@key NULL) or the sum of field "@key=N".
+ */
+static inline unsigned long long tier_trace_sum(const char *text,
+						const char *event,
+						const char *filter,
+						const char *key)
+{
+	unsigned long long sum = 0;
+	char tag[64], field[64];
+	const char *line, *end, *f;
+
+	snprintf(tag, sizeof(tag), " %s: ", event);
+	snprintf(field, sizeof(field), " %s=", key ? key : "");
+	for (line = text; *line; line = *end ? end + 1 : end) {
+		char one[1024];
+		size_t n;
+
+		end = strchrnul(line, '\n');
+		n = (size_t)(end - line) < sizeof(one) - 1 ? (size_t)(end - line)
+							   : sizeof(one) - 1;
+		memcpy(one, line, n);
+		one[n] = '\0';
+		if (one[0] == '#' || !strstr(one, tag) ||
+		    (filter && !strstr(one, filter)))
+			continue;
+		if (!key) {
+			sum++;
+			continue;
+		}
+		/* the event's first field follows ": " rather than " " */
+		f = strstr(strstr(one, tag) + strlen(tag) - 1, field);
+		if (f)
+			sum += strtoull(f + strlen(field), NULL, 0);
+	}
+	return sum;
 }
 
 #endif /* __TIER_TEST_H */

@@ -4,6 +4,8 @@
  * line with a non-zero exit for each kind of bad input. The tests named
  * usage_* and no_tier_ext_kernel also run on the host, without the VM.
  */
+/* tier-test: vm */
+/* tier-test: host -t usage_errors -t usage_bad_policy_and_params -t usage_help_and_json -t usage_list_policies -t no_tier_ext_kernel */
 #include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>

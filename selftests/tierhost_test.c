@@ -3,6 +3,7 @@
  * tierhost's pieces on the host, no VM: the QMP client against a fake QMP
  * server (UNIX and TCP), tierhost's JSON output and its usage errors.
  */
+/* tier-test: host */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
