@@ -28,7 +28,7 @@ TEST_BPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(BUILD)/selftests/progs/%.b
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 LOADER_SRCS	:= loader/policy.c loader/policy.h loader/memtier.h $(BPF_HEADERS)
 
-.PHONY: FORCE all deps kernel qemu host-tools vmm-initrd bpf loader selftests install check demo checkpatch bisect-check testbed workloads bench bench-full bench-quick bench-virt fuzz clean distclean
+.PHONY: FORCE all deps kernel kselftest qemu host-tools vmm-initrd bpf loader selftests install check demo checkpatch bisect-check testbed workloads bench bench-full bench-quick bench-virt fuzz clean distclean
 
 all: bpf loader selftests host-tools
 
@@ -90,8 +90,16 @@ install:
 demo: bpf loader qemu
 	@scripts/demo.sh
 
+# The series' kselftest target (tools/testing/selftests/tier_ext, kernel-patch
+# 0035): built here against the kernel's BTF and the tree's libbpf into
+# build/kernel/kselftest/tier_ext; make check runs it in the main VM through
+# the kernel's runner (make -C tools/testing/selftests TARGETS=tier_ext run_tests).
+kselftest: kernel
+	@$(MAKE) --no-print-directory -s -C $(KSFT_DIR) TARGETS=tier_ext \
+		O=$(abspath $(KOBJ)) VMLINUX_BTF=$(abspath $(VMLINUX))
+
 # Host-side checks, every selftest inside a booted tiered VM, the testbed check.
-check: selftests testbed qemu host-tools vmm-initrd $(BUILD)/bin/ballast $(BUILD)/bin/gups $(BUILD)/bin/faultclock
+check: selftests kselftest testbed qemu host-tools vmm-initrd $(BUILD)/bin/ballast $(BUILD)/bin/gups $(BUILD)/bin/faultclock
 	@scripts/run-checks.sh
 
 # which BTF vmlinux.h came from: switching KERNEL_BTF regenerates it

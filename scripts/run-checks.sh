@@ -24,6 +24,11 @@ tests_for() {	# host|vm: "BIN[:ARGS]" for run_tests.sh
 }
 mapfile -t host_tests < <(tests_for host)
 mapfile -t vm_tests < <(tests_for vm)
+# and the series' kselftest target (make kselftest): its binary, whose
+# tests are counted and shown one by one, then the kernel's runner, which
+# runs it again and shows only its verdict
+vm_tests+=("$top/build/kernel/kselftest/tier_ext/tier_ext_test"
+	   "make:-s -C $top/build/linux/tools/testing/selftests TARGETS=tier_ext O=$top/build/kernel VMLINUX_BTF=$top/build/kernel/vmlinux run_tests")
 untagged=$(grep -L '^/\* tier-test: ' "$top"/selftests/*.c)
 if [ -n "$untagged" ] || [ ${#host_tests[@]} -eq 0 ] || [ ${#vm_tests[@]} -eq 0 ]; then
 	echo "run-checks: a selftest would not run: no '/* tier-test: host|vm */' line in ${untagged:-any file}" >&2
