@@ -1174,13 +1174,31 @@ TEST_F(mm, mremap_during_migration)
 }
 
 /* ops.migrate_mbps bounds the pages moved per second (an upper bound). */
+/* Swap in mm_probe with @params (a rate limit); 0 or -errno. */
+static int reload_probe(FIXTURE_DATA(mm) *self, const char *const *params)
+{
+	struct tier_policy p;
+	int ret = tier_test_load(&p, MM_PROBE, params);
+
+	if (ret)
+		return ret;
+	ret = bpf_link__update_map(self->link, p.ops_map);
+	if (ret) {
+		tier_policy_close(&p);
+		return ret;
+	}
+	tier_policy_close(&self->p);
+	self->p = p;
+	self->seq = 0;
+	return 0;
+}
+
 TEST_F_TIMEOUT(mm, rate_limit_holds, 300)
 {
 	const char *const params[] = { "migrate_mbps=8", NULL };
 	const size_t len = 48 * MiB;
 	const unsigned long rate = 8 * 256;	/* pages per second */
 	char *p = tier_alloc_on(len, 1);
-	struct tier_policy slow;
 	unsigned long long moved;
 	double t0, t;
 	struct result r;
@@ -1188,11 +1206,7 @@ TEST_F_TIMEOUT(mm, rate_limit_holds, 300)
 	int i;
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, tier_test_load(&slow, MM_PROBE, params));
-	ASSERT_EQ(0, bpf_link__update_map(self->link, slow.ops_map));
-	tier_policy_close(&self->p);
-	self->p = slow;
-	self->seq = 0;
+	ASSERT_EQ(0, reload_probe(self, params));
 	t0 = now_s();
 	/* six requests of 2048 pages (8 MiB), queued at once */
 	for (i = 0; i < 6; i++) {
@@ -1229,15 +1243,10 @@ TEST_F(mm, largest_request_moves_its_pages)
 	struct migrate_args a = { .start = (u64)p, .end = (u64)p + len,
 				  .nid = 0, .max_pages = 1U << 18 };
 	unsigned long long dropped = tier_vmstat("tier_ext_migrate_dropped");
-	struct tier_policy fast;
 	long n[2];
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, tier_test_load(&fast, MM_PROBE, params));
-	ASSERT_EQ(0, bpf_link__update_map(self->link, fast.ops_map));
-	tier_policy_close(&self->p);
-	self->p = fast;
-	self->seq = 0;
+	ASSERT_EQ(0, reload_probe(self, params));
 	EXPECT_EQ(len / PAGE, migrate(self, a));
 	tier_where(p, len, n);
 	EXPECT_EQ(len / PAGE, n[0]);
