@@ -20,6 +20,8 @@ FIXTURE(core) {
 	struct tier_policy p;
 	bool loaded;
 	struct bpf_link *link;
+	char watchdog_ms[16];	/* to restore, if a test changed it */
+	bool targeted;		/* this process is a target */
 };
 
 FIXTURE_SETUP(core)
@@ -34,6 +36,10 @@ FIXTURE_SETUP(core)
 
 FIXTURE_TEARDOWN(core)
 {
+	if (self->watchdog_ms[0])
+		tier_write_file(TIER_SYSFS "/watchdog_ms", self->watchdog_ms);
+	if (self->targeted)
+		tier_targets_write("-%d", getpid());
 	if (self->link) {
 		bpf_link__detach(self->link);
 		bpf_link__destroy(self->link);
@@ -491,6 +497,210 @@ TEST_F(core, update_revives_an_ejected_link)
 	EXPECT_STREQ("count", tier_sysfs("ops"));
 	ASSERT_EQ(0, bpf_link__detach(self->link));
 	tier_policy_close(&count);
+}
+
+/*
+ * Set the watchdog's bound (the fixture restores it) and attach a probe
+ * whose first tick scans this process's whole address space 100,000
+ * times, ignoring every error: for 64 MiB of resident memory that is
+ * minutes of scanning, unless the kernel cuts the scans short. Returns
+ * once the tick has begun.
+ */
+static void attach_stalled(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(core) *self, const char *watchdog_ms)
+{
+	static char *mem;
+	char pid_param[32];
+	const char *const params[] = { pid_param, "stall_scans=100000", NULL };
+	long waited;
+	int ret;
+
+	strcpy(self->watchdog_ms, tier_sysfs("watchdog_ms"));
+	ret = tier_write_file(TIER_SYSFS "/watchdog_ms", watchdog_ms);
+	/* "0" (no watchdog) holds on a kernel without one too */
+	if (!(ret == -ENOENT && !strcmp(watchdog_ms, "0")))
+		ASSERT_EQ(0, ret);
+	if (!mem) {
+		mem = mmap(NULL, 64 << 20, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, mem);
+		memset(mem, 1, 64 << 20);
+	}
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
+	self->targeted = true;
+	snprintf(pid_param, sizeof(pid_param), "stall_pid=%d", getpid());
+	ASSERT_EQ(0, load_probe(_metadata, self, params));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+	ASSERT_NE(NULL, self->link);
+	for (waited = 0; waited < 10000 && !PROBE_VAR(u64, "stall_done"); waited += 10)
+		tier_msleep(10);
+	ASSERT_NE(0, PROBE_VAR(u64, "stall_done"));
+}
+
+/* The stalling tick was cut short: the kernel cancelled its scans. */
+static void expect_cancelled(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(core) *self)
+{
+	u64 done = PROBE_VAR(u64, "stall_done");
+	u64 cancelled = PROBE_VAR(u64, "stall_cancelled");
+
+	TH_LOG("scans %llu, of them cancelled %llu",
+	       (unsigned long long)done, (unsigned long long)cancelled);
+	EXPECT_LT(0, cancelled);
+	EXPECT_GT(100000, done - cancelled);
+}
+
+TEST_F(core, watchdog_bound_is_checked)
+{
+	strcpy(self->watchdog_ms, tier_sysfs("watchdog_ms"));
+	EXPECT_STREQ("5000", self->watchdog_ms);
+	EXPECT_EQ(-EINVAL, tier_write_file(TIER_SYSFS "/watchdog_ms", "soon"));
+	EXPECT_EQ(-ERANGE, tier_write_file(TIER_SYSFS "/watchdog_ms", "600001"));
+	EXPECT_STREQ("5000", tier_sysfs("watchdog_ms"));
+	ASSERT_EQ(0, tier_write_file(TIER_SYSFS "/watchdog_ms", "600000"));
+	EXPECT_STREQ("600000", tier_sysfs("watchdog_ms"));
+}
+
+TEST_F(core, watchdog_ejects_a_stalled_tick)
+{
+	unsigned long long errors = tier_vmstat("tier_ext_policy_errors");
+
+	attach_stalled(_metadata, self, "300");
+	ASSERT_TRUE(tier_wait_state("disabled", 20000));
+	EXPECT_STREQ("error_stall", tier_sysfs("exit_kind"));
+	EXPECT_STREQ("probe: policy stalled the helper kthread: ops->tick() ran for more than 300 ms",
+		     tier_sysfs("exit_reason"));
+	EXPECT_EQ(1026, PROBE_VAR(s32, "exit_kind"));
+	EXPECT_EQ(errors + 1, tier_vmstat("tier_ext_policy_errors"));
+	expect_cancelled(_metadata, self);
+	EXPECT_EQ(0, bpf_link__detach(self->link));
+}
+
+/* Without the watchdog, a detach still does not wait for the scans. */
+TEST_F(core, detach_does_not_wait_for_a_stalled_tick)
+{
+	attach_stalled(_metadata, self, "0");
+	tier_msleep(300);
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	ASSERT_EQ(0, bpf_link__detach(self->link));
+	EXPECT_STREQ("disabled", tier_sysfs("state"));
+	EXPECT_STREQ("unreg", tier_sysfs("exit_kind"));
+	expect_cancelled(_metadata, self);
+}
+
+TEST_F(core, swap_does_not_wait_for_a_stalled_tick)
+{
+	struct tier_policy count;
+
+	attach_stalled(_metadata, self, "0");
+	ASSERT_EQ(0, tier_test_load(&count, "../policies/count.bpf.o", NULL));
+	ASSERT_EQ(0, bpf_link__update_map(self->link, count.ops_map));
+	EXPECT_STREQ("count", tier_sysfs("ops"));
+	EXPECT_STREQ("swap", tier_sysfs("exit_kind"));
+	expect_cancelled(_metadata, self);
+	ASSERT_EQ(0, bpf_link__detach(self->link));
+	tier_policy_close(&count);
+}
+
+static void expect_turned_off(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(core) *self, const char *by,
+			      unsigned long long errors)
+{
+	char reason[128];
+
+	ASSERT_TRUE(tier_wait_state("disabled", 20000));
+	snprintf(reason, sizeof(reason),
+		 "probe: turned off by the administrator: %s", by);
+	EXPECT_STREQ("off", tier_sysfs("exit_kind"));
+	EXPECT_STREQ(reason, tier_sysfs("exit_reason"));
+	EXPECT_EQ(65, PROBE_VAR(s32, "exit_kind"));
+	/* not a policy error */
+	EXPECT_EQ(errors, tier_vmstat("tier_ext_policy_errors"));
+	expect_cancelled(_metadata, self);
+	EXPECT_EQ(0, bpf_link__detach(self->link));
+}
+
+TEST_F(core, off_in_sysfs_ejects_a_stalled_policy)
+{
+	unsigned long long errors = tier_vmstat("tier_ext_policy_errors");
+
+	attach_stalled(_metadata, self, "0");
+	EXPECT_EQ(-EINVAL, tier_write_file(TIER_SYSFS "/state", "on"));
+	EXPECT_STREQ("enabled", tier_sysfs("state"));
+	ASSERT_EQ(0, tier_write_file(TIER_SYSFS "/state", "off"));
+	expect_turned_off(_metadata, self, "sysfs", errors);
+	/* with no policy, "off" changes nothing */
+	ASSERT_EQ(0, tier_write_file(TIER_SYSFS "/state", "off\n"));
+	EXPECT_STREQ("off", tier_sysfs("exit_kind"));
+}
+
+TEST_F(core, sysrq_t_ejects_a_stalled_policy)
+{
+	unsigned long long errors = tier_vmstat("tier_ext_policy_errors");
+
+	if (access("/proc/sysrq-trigger", W_OK))
+		SKIP(return, "kernel without CONFIG_MAGIC_SYSRQ");
+	attach_stalled(_metadata, self, "0");
+	ASSERT_EQ(0, tier_write_file("/proc/sysrq-trigger", "T"));
+	expect_turned_off(_metadata, self, "SysRq-T", errors);
+}
+
+/*
+ * What a policy queues in ops.init() before failing, or in ops.exit(),
+ * must not run after it. The probe moves 1 MiB of this process to node 1
+ * in ops.init() and back to node 0 in ops.exit().
+ */
+static void attach_mover(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(core) *self, char **mem, int init_ret)
+{
+	char pid_param[32], start[48], end[48], ret[32];
+	const char *const params[] = { pid_param, start, end, ret, NULL };
+
+	*mem = tier_alloc_on(1 << 20, 0);
+	ASSERT_NE(NULL, *mem);
+	ASSERT_EQ(0, tier_targets_write("%d", getpid()));
+	self->targeted = true;
+	snprintf(pid_param, sizeof(pid_param), "move_pid=%d", getpid());
+	snprintf(start, sizeof(start), "move_start=%llu", (unsigned long long)*mem);
+	snprintf(end, sizeof(end), "move_end=%llu",
+		 (unsigned long long)*mem + (1 << 20));
+	snprintf(ret, sizeof(ret), "init_ret=%d", init_ret);
+	ASSERT_EQ(0, load_probe(_metadata, self, params));
+	self->link = bpf_map__attach_struct_ops(self->p.ops_map);
+}
+
+TEST_F(core, requests_of_a_failed_init_are_dropped)
+{
+	unsigned long long dropped = tier_vmstat("tier_ext_migrate_dropped");
+	char *mem;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "needs two NUMA nodes");
+	attach_mover(_metadata, self, &mem, -19);
+	EXPECT_EQ(NULL, self->link);
+	EXPECT_LT(0, PROBE_VAR(long long, "init_move_ret"));
+	EXPECT_EQ(dropped + 1, tier_vmstat("tier_ext_migrate_dropped"));
+	tier_msleep(500);
+	EXPECT_EQ(256, tier_where_node(mem, 1 << 20, 0));
+}
+
+TEST_F(core, exit_cannot_queue_requests)
+{
+	char *mem;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "needs two NUMA nodes");
+	attach_mover(_metadata, self, &mem, 0);
+	ASSERT_NE(NULL, self->link);
+	/* init's request ran: the probe is current */
+	for (int i = 0; i < 500 && tier_where_node(mem, 1 << 20, 1) < 256; i++)
+		tier_msleep(10);
+	EXPECT_EQ(256, tier_where_node(mem, 1 << 20, 1));
+	/* exit's request back to node 0 is refused, and nothing moves */
+	ASSERT_EQ(0, bpf_link__detach(self->link));
+	EXPECT_EQ(-ECANCELED, PROBE_VAR(long long, "exit_move_ret"));
+	tier_msleep(500);
+	EXPECT_EQ(256, tier_where_node(mem, 1 << 20, 1));
 }
 
 TEST_HARNESS_MAIN

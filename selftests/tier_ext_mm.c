@@ -6,11 +6,13 @@
  */
 /* tier-test: vm */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -838,6 +840,133 @@ static void reap(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/*
+ * A process in a pid namespace of its own writes its PID as it sees it
+ * (1): the kernel adds that process, not the initial namespace's init, and
+ * lists the targets in the reader's numbering.
+ */
+TEST_F(mm, targets_use_the_writers_pid_namespace)
+{
+	char list[256], line[64];
+	int up[2], down[2];
+	pid_t outer = getpid(), child, inner = 0;
+	int status;
+	FILE *in;
+
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		/* the child makes the namespace; its child is 1 in it */
+		pid_t g;
+		char c;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(10);
+		g = fork();
+		if (g > 0) {
+			dprintf(up[1], "inner %d\n", g);
+			_exit(waitpid(g, &status, 0) == g && WIFEXITED(status) ?
+			      WEXITSTATUS(status) : 11);
+		}
+		if (g < 0)
+			_exit(12);
+		dprintf(up[1], "add %d\n", tier_targets_write("+%d", getpid()));
+		dprintf(up[1], "view %s\n", tier_sysfs("targets"));
+		/* this test's process is outside: its number means nothing */
+		dprintf(up[1], "add-outside %d\n",
+			tier_targets_write("+%d", outer));
+		if (read(down[0], &c, 1) != 1)
+			_exit(13);
+		dprintf(up[1], "remove %d\n", tier_targets_write("-%d", 1));
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	in = fdopen(up[0], "r");
+	ASSERT_NE(NULL, in);
+	if (!fgets(line, sizeof(line), in)) {
+		ASSERT_EQ(child, waitpid(child, &status, 0));
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 10)
+			SKIP(return, "kernel without pid namespaces (CONFIG_PID_NS)");
+		ASSERT_TRUE(false) TH_LOG("the child exited with status %d", status);
+	}
+	ASSERT_EQ(1, sscanf(line, "inner %d", &inner));
+	ASSERT_NE(NULL, fgets(line, sizeof(line), in));
+	EXPECT_STREQ("add 0\n", line);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), in));
+	/* it sees itself as 1, and not this process (outside its namespace) */
+	EXPECT_STREQ("view 1\n", line);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), in));
+	EXPECT_STREQ("add-outside -3\n", line);	/* -ESRCH */
+	/* here: this process and the inner one, by their numbers here */
+	snprintf(list, sizeof(list), "%d\n%d", getpid(), inner);
+	EXPECT_STREQ(list, tier_sysfs("targets"));
+	ASSERT_EQ(1, write(down[1], "x", 1));
+	ASSERT_NE(NULL, fgets(line, sizeof(line), in));
+	EXPECT_STREQ("remove 0\n", line);
+	fclose(in);
+	close(down[1]);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	snprintf(list, sizeof(list), "%d", getpid());
+	EXPECT_STREQ(list, tier_sysfs("targets"));
+}
+
+/* clone3(2) with set_tid (CLONE_ARGS_SIZE_VER1): a child with PID @pid */
+static pid_t fork_as(pid_t pid)
+{
+	struct {
+		u64 flags, pidfd, child_tid, parent_tid, exit_signal;
+		u64 stack, stack_size, tls, set_tid, set_tid_size;
+	} args = { .exit_signal = SIGCHLD, .set_tid = (u64)(uintptr_t)&pid,
+		   .set_tid_size = 1 };
+
+	return syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/*
+ * A target exits and a new process gets its PID at once (clone3's
+ * set_tid): the new process is not the target, not for the kfuncs and
+ * not for the kernel's refresh of the target set.
+ */
+TEST_F(mm, a_reused_pid_is_not_the_target)
+{
+	struct cmd c = { .op = CMD_SCAN, .start = 0, .end = 0x7ffffffff000ULL };
+	char list[256];
+	pid_t old, reuse;
+	int status;
+
+	old = fork();
+	ASSERT_LE(0, old);
+	if (!old) {
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(0, tier_targets_write("+%d", old));
+	c.pid = old;
+	EXPECT_LT(0, run_cmd(self, c).ret);
+	kill(old, SIGKILL);
+	ASSERT_EQ(old, waitpid(old, &status, 0));
+	reuse = fork_as(old);
+	if (!reuse) {
+		pause();
+		_exit(0);
+	}
+	if (reuse < 0 && errno == EEXIST)
+		SKIP(return, "PID %d was taken before this test could reuse it", old);
+	ASSERT_EQ(old, reuse);
+	/* the target's id names another process now: nothing to scan */
+	EXPECT_EQ(-ESRCH, run_cmd(self, c).ret);
+	/* and the kernel's refresh (every 500 ms) drops the target */
+	tier_msleep(1200);
+	snprintf(list, sizeof(list), "%d", getpid());
+	EXPECT_STREQ(list, tier_sysfs("targets"));
+	kill(reuse, SIGKILL);
+	ASSERT_EQ(reuse, waitpid(reuse, &status, 0));
+}
+
 TEST_F(mm, target_rule_all_follows_processes)
 {
 	pid_t a = sleeper(), b;
@@ -1330,6 +1459,64 @@ TEST_F(mm, node_room_is_free_memory_above_the_watermarks)
 static long shadow_pages(void)
 {
 	return atol(tier_sysfs("shadow_pages"));
+}
+
+/*
+ * The administrator's caps bound what a policy asks for: pages isolated
+ * by one request, the migration rate (a request gets at most one second's
+ * budget: 256 pages at 1 MB/s) and shadow pages.
+ */
+TEST_F(mm, admin_caps_bound_requests)
+{
+	static const char *const caps[] = {
+		"max_batch_pages", "max_migrate_mbps", "max_shadow_pages" };
+	const size_t len = 4 * MiB, npages = len / PAGE;
+	char *p = tier_alloc_on(len, 1);
+	struct migrate_args a = { .start = (u64)p, .end = (u64)p + len,
+				  .nid = 0, .max_pages = npages };
+	unsigned long long dropped;
+	char saved[3][32], path[96];
+	long shadows;
+	int i;
+
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < 3; i++)
+		strcpy(saved[i], tier_sysfs(caps[i]));
+	EXPECT_STREQ("262144", saved[0]);	/* the defaults cap nothing */
+	EXPECT_STREQ("1048576", saved[1]);
+	EXPECT_STREQ("4294967295", saved[2]);
+	EXPECT_EQ(-ERANGE, tier_write_file(TIER_SYSFS "/max_batch_pages", "0"));
+	EXPECT_EQ(-ERANGE, tier_write_file(TIER_SYSFS "/max_batch_pages", "262145"));
+	EXPECT_EQ(-ERANGE, tier_write_file(TIER_SYSFS "/max_migrate_mbps", "0"));
+	EXPECT_EQ(-EINVAL, tier_write_file(TIER_SYSFS "/max_shadow_pages", "lots"));
+	EXPECT_STREQ("262144", tier_sysfs("max_batch_pages"));
+
+	EXPECT_EQ(0, tier_write_file(TIER_SYSFS "/max_batch_pages", "100"));
+	EXPECT_EQ(100, migrate(self, a));
+	EXPECT_EQ(100, tier_where_node(p, len, 0));
+	EXPECT_EQ(0, tier_write_file(TIER_SYSFS "/max_batch_pages", saved[0]));
+
+	EXPECT_EQ(0, tier_write_file(TIER_SYSFS "/max_migrate_mbps", "1"));
+	EXPECT_EQ(256, migrate(self, a));
+	EXPECT_EQ(356, tier_where_node(p, len, 0));
+	EXPECT_EQ(0, tier_write_file(TIER_SYSFS "/max_migrate_mbps", saved[1]));
+
+	/* at the cap a transactional move goes on without a shadow */
+	a.nid = 1;
+	a.flags = MIGRATE_TX | MIGRATE_SHADOW;
+	shadows = shadow_pages();
+	dropped = tier_vmstat("tier_ext_shadow_dropped");
+	snprintf(path, sizeof(path), "%ld", shadows);
+	EXPECT_EQ(0, tier_write_file(TIER_SYSFS "/max_shadow_pages", path));
+	EXPECT_EQ(356, migrate(self, a));
+	EXPECT_EQ(npages, tier_where_node(p, len, 1));
+	EXPECT_EQ(shadows, shadow_pages());
+	EXPECT_EQ(dropped + 356, tier_vmstat("tier_ext_shadow_dropped"));
+	EXPECT_TRUE(tier_pattern_ok(p, len));
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), TIER_SYSFS "/%s", caps[i]);
+		EXPECT_EQ(0, tier_write_file(path, saved[i]));
+	}
 }
 
 TEST_F(mm, transactional_moves_keep_shadows_for_remaps)

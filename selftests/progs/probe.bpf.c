@@ -2,7 +2,8 @@
 /*
  * probe: a test policy that records what the kernel gives it (samples,
  * ticks, topology, exit info) and misbehaves on request (failing init,
- * bpf_tier_error() on a chosen address, querying a bad node).
+ * bpf_tier_error() on a chosen address, querying a bad node, a tick that
+ * scans a target's address space over and over).
  */
 #include <tier_ext/common.bpf.h>
 
@@ -15,6 +16,14 @@ TIER_PARAM(u64, error_vaddr, 0, 0, 0x7fffffffffffffffLL,
 	   "call bpf_tier_error() on a sample at this address (0: never)");
 TIER_PARAM(s32, query_node, -1, -1, 1 << 20,
 	   "query this node's capacity in every tick (-1: none)");
+TIER_PARAM(s32, stall_pid, 0, 0, 1 << 22,
+	   "target whose whole address space the first tick scans (0: none)");
+TIER_PARAM(s32, move_pid, 0, 0, 1 << 22,
+	   "target whose [move_start, move_end) init moves to node 1, exit to 0");
+TIER_PARAM(u64, move_start, 0, 0, 0x7fffffffffffffffLL, "start of the range to move");
+TIER_PARAM(u64, move_end, 0, 0, 0x7fffffffffffffffLL, "end of the range to move");
+TIER_PARAM(u32, stall_scans, 1 << 23, 1, 1 << 23,
+	   "scans of the stalling tick (bpf_loop()'s limit by default)");
 /*
  * The ops members the kernel range-checks at attach, not range-checked
  * here: tierctl_test passes values above the kernel's limits.
@@ -37,10 +46,27 @@ u64 capacity[2], free_pages[2];
 s32 exit_kind;
 char exit_msg[128];
 
+/* what bpf_tier_migrate() answered in ops.init() and in ops.exit() */
+s64 init_move_ret, exit_move_ret;
+
+/* the stalling tick: scans made, and those the kernel cancelled */
+u64 stall_done, stall_cancelled;
+
+static s64 queue_move(s32 nid)
+{
+	struct tier_ext_migrate_args a = {
+		.start = move_start, .end = move_end, .nid = nid, .max_pages = 4096,
+	};
+
+	return bpf_tier_migrate(move_pid, &a);
+}
+
 s32 BPF_STRUCT_OPS_SLEEPABLE(probe_init)
 {
 	int i;
 
+	if (move_pid)
+		init_move_ret = queue_move(1);
 	nr_inits++;
 	nr_node_ids = bpf_tier_nr_node_ids();
 	for (i = 0; i < 2; i++) {
@@ -70,16 +96,32 @@ void BPF_STRUCT_OPS(probe_sample, struct tier_ext_sample *s)
 		bpf_tier_error("probe: sample at 0x%llx", s->vaddr);
 }
 
+/* Keeps going whatever the kernel answers: the kernel must stop it. */
+static int stall_step(u32 i, void *ctx)
+{
+	struct tier_ext_range_scan scan;
+
+	if (bpf_tier_range_scan(stall_pid, 0, 0x7ffffffff000ULL, &scan, 0) ==
+	    -ECANCELED)
+		stall_cancelled++;
+	stall_done++;
+	return 0;
+}
+
 void BPF_STRUCT_OPS_SLEEPABLE(probe_tick)
 {
 	__sync_fetch_and_add(&nr_ticks, 1);
 	if (query_node != -1)
 		bpf_tier_node_capacity(query_node);
+	if (stall_pid && nr_ticks == 1)
+		bpf_loop(stall_scans, stall_step, NULL, 0);
 }
 
 void BPF_STRUCT_OPS_SLEEPABLE(probe_exit, struct tier_ext_exit_info *info)
 {
 	exit_kind = info->kind;
+	if (move_pid)
+		exit_move_ret = queue_move(0);
 	bpf_probe_read_kernel_str(exit_msg, sizeof(exit_msg), info->msg);
 }
 

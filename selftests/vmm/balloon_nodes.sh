@@ -275,7 +275,8 @@ stalled() {
 check "stalled: a target the guest cannot reach is reported, then completes" stalled
 
 # DEFLATE_ON_OOM per node: a guest out of memory takes pages back from the
-# largest balloon (node 1's here) instead of killing; node 0's is untouched.
+# balloon of the node that ran short (node 1's here, also the largest)
+# instead of killing; node 0's is untouched.
 oom_deflate() {
 	local a0 a1 ooms out
 	th set --fast $((fast - 128))M --slow $((slow - 1024))M && th wait --timeout 600 || return 1
@@ -290,7 +291,25 @@ oom_deflate() {
 	[ "$(field 0 actual)" = "$a0" ] && [ "$(field 1 actual)" -gt $((a1 + 64)) ] || return 1
 	th set --fast ${fast}M --slow ${slow}M && th wait --timeout 600
 }
-check "deflate on OOM: from the largest balloon (node 1), no OOM kill, node 0 kept" oom_deflate
+check "deflate on OOM: from node 1, which ran short, no OOM kill, node 0 kept" oom_deflate
+
+# The node that ran short gets its pages back, even with the smaller
+# balloon: a task bound to the fast node cannot use the slow node's pages.
+oom_deflate_short_node() {
+	local a0 a1 ooms out
+	th set --fast $((fast - 512))M --slow $((slow - 1024))M && th wait --timeout 600 || return 1
+	a0=$(field 0 actual) a1=$(field 1 actual)
+	out=$(guest_req 'o=$(awk "/oom_kill / {print \$2}" /proc/vmstat)
+		numactl --membind=0 head -c 700M /dev/zero > /dev/shm/oomfill; rc=$?
+		echo "rc $rc oom_kill $o $(awk "/oom_kill / {print \$2}" /proc/vmstat)"
+		rm -f /dev/shm/oomfill') || return 1
+	note "700 MiB on node 0 with 512 MiB of it ballooned (node 1: 1024): $out; node 0 actual $a0 -> $(field 0 actual), node 1 $a1 -> $(field 1 actual) MiB"
+	ooms=$(awk '{print ($4 == $5)}' <<< "$out")
+	[ "$(awk '{print $2}' <<< "$out")" = 0 ] && [ "$ooms" = 1 ] &&
+	[ "$(field 1 actual)" = "$a1" ] && [ "$(field 0 actual)" -gt $((a0 + 64)) ] || return 1
+	th set --fast ${fast}M --slow ${slow}M && th wait --timeout 600
+}
+check "deflate on OOM: from the node that ran short (node 0, the smaller balloon), no OOM kill, node 1 kept" oom_deflate_short_node
 
 # Compaction migrates ballooned pages (the migration callback): balloon
 # pages spread over node 1, then compacted; the node keeps its size.

@@ -18,6 +18,16 @@
 #define NUMA_NO_NODE	(-1)
 #endif
 
+/* The kfuncs' errors (vmlinux.h has no macros); x86's asm-generic values */
+#ifndef ECANCELED
+#define EPERM		1
+#define ESRCH		3
+#define ENOMEM		12
+#define EBUSY		16
+#define EINVAL		22
+#define ECANCELED	125	/* the policy is on its way out */
+#endif
+
 /* Kfuncs, see mm/tier_ext/ (core.c, node.c, scan.c, migrate.c, targets.c) */
 void bpf_tier_error_bstr(char *fmt, unsigned long long *data, u32 data__sz) __ksym;
 u32 bpf_tier_nr_node_ids(void) __ksym;
