@@ -159,9 +159,9 @@ $(BUILD)/selftests/%: selftests/%.c selftests/tier_test.h bench/workloads/hotset
 	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-clobbered -I$(KSFT_DIR) -Iselftests -Ibench/workloads -o $@ $< loader/policy.c $(LIBS) -lpthread -lnuma -ljson-c
 
 # tierhost's QMP client and CLI, on the host, against a fake QMP server.
-$(BUILD)/selftests/tierhost_test: selftests/tierhost_test.c host/qmp.c host/qmp.h host/plan.c host/plan.h
+$(BUILD)/selftests/tierhost_test: selftests/tierhost_test.c host/qmp.c host/qmp.h host/plan.c host/plan.h host/parse.c host/parse.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Ihost -o $@ $< host/qmp.c host/plan.c -lpthread -ljson-c
+	$(CC) -std=gnu11 $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(KSFT_DIR) -Ihost -o $@ $< host/qmp.c host/plan.c host/parse.c -lpthread -ljson-c
 
 # The migration test's guest: an initrd whose init prints each node's MemTotal.
 vmm-initrd: $(BUILD)/vmm/initrd.cpio.gz

@@ -130,3 +130,8 @@ bool parse_node_change(struct json_object *ev, uint64_t *node, uint64_t *target,
 	       *node <= NODE_ID_MAX && qmp_get_u64(d, "target", target) &&
 	       qmp_get_u64(d, "actual", actual);
 }
+
+uint64_t node_held(const struct node *nd)
+{
+	return nd->actual > nd->resident ? nd->actual : nd->resident;
+}

@@ -50,6 +50,14 @@ int parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long
 int parse_balloon_nodes(struct json_object *r, struct node *nodes, int max);
 
 /*
+ * The memory a VM holds on a node, bytes, for budgeting: the larger of the
+ * guest's "actual" (what the guest says it keeps) and the node backend's
+ * host-resident memory (what QEMU measures). A guest that reports having
+ * shrunk without inflating its balloon is held to what it really uses.
+ */
+uint64_t node_held(const struct node *nd);
+
+/*
  * The guest's memory in use, bytes, from qom-get's reply for the balloon's
  * guest-stats (@r, may be NULL); 0 if it has no (sensible) statistics.
  */

@@ -33,7 +33,7 @@ struct plan_vm {
 	uint64_t min;		/* min_i as configured */
 	uint64_t demand;	/* d_i */
 	uint64_t target;	/* T_i: current fast target */
-	uint64_t actual;	/* A_i: what the guest keeps now */
+	uint64_t actual;	/* A_i: what the VM holds now (node_held()) */
 	uint64_t want;		/* out: w_i */
 	uint64_t ideal;		/* out: the allocation without rate limits */
 	uint64_t next;		/* out: the target to set now */

@@ -594,7 +594,8 @@ static int cmd_daemon(struct daemon_cfg *dc)
 			fast_node[i] = fast->id;
 			pv[i].max = fast->size;
 			pv[i].target = fast->target;
-			pv[i].actual = fast->actual;
+			/* what the host measures, not only what the guest says */
+			pv[i].actual = node_held(fast);
 			pv[i].min = dc->min;
 			/* the guest's policy knows its hot set; else its memory in use */
 			if (fast->guest_demand >= 0) {

@@ -14,6 +14,7 @@
 #include "kselftest_harness.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include "parse.h"
 #include "plan.h"
 #include "qmp.h"
 
@@ -570,6 +571,30 @@ TEST(plan_budget_holds_while_a_guest_lags)
 	vm[1].actual = 300 * MIB;		/* partly done: partial grow */
 	ASSERT_EQ(0, plan_compute(vm, 2, &cfg));
 	ASSERT_EQ(724 * MIB, vm[0].next);
+}
+
+TEST(daemon_budgets_what_the_host_measures)
+{
+	/* vm1 says it shrank to 128 MiB, but its backend keeps 512 resident */
+	struct node liar = { .target = 128 * MIB, .actual = 128 * MIB, .resident = 512 * MIB };
+	struct node honest = { .target = 512 * MIB, .actual = 512 * MIB, .resident = 300 * MIB };
+	struct plan_vm vm[2] = {
+		{ .max = 1024 * MIB, .min = 128 * MIB, .demand = 900 * MIB, .target = 512 * MIB },
+		{ .max = 1024 * MIB, .min = 128 * MIB, .demand = 0, .target = 128 * MIB },
+	};
+	struct plan_cfg cfg = { .budget = 1024 * MIB, .headroom = 0 };
+
+	ASSERT_EQ(512 * MIB, node_held(&liar));
+	ASSERT_EQ(512 * MIB, node_held(&honest));	/* untouched pages: its word */
+	vm[0].actual = node_held(&honest);
+	vm[1].actual = node_held(&liar);
+	ASSERT_EQ(0, plan_compute(vm, 2, &cfg));
+	ASSERT_EQ(512 * MIB, vm[0].next);	/* no grow into what vm1 holds */
+	/* once the host sees the memory go, vm0 grows */
+	liar.resident = 100 * MIB;
+	vm[1].actual = node_held(&liar);
+	ASSERT_EQ(0, plan_compute(vm, 2, &cfg));
+	ASSERT_EQ(896 * MIB, vm[0].next);
 }
 
 TEST_HARNESS_MAIN
