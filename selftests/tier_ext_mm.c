@@ -935,20 +935,13 @@ TEST_F(mm, a_reused_pid_is_not_the_target)
 {
 	struct cmd c = { .op = CMD_SCAN, .start = 0, .end = 0x7ffffffff000ULL };
 	char list[256];
-	pid_t old, reuse;
-	int status;
+	pid_t old = sleeper(), reuse;
 
-	old = fork();
 	ASSERT_LE(0, old);
-	if (!old) {
-		pause();
-		_exit(0);
-	}
 	ASSERT_EQ(0, tier_targets_write("+%d", old));
 	c.pid = old;
 	EXPECT_LT(0, run_cmd(self, c).ret);
-	kill(old, SIGKILL);
-	ASSERT_EQ(old, waitpid(old, &status, 0));
+	reap(old);
 	reuse = fork_as(old);
 	if (!reuse) {
 		pause();
@@ -963,8 +956,7 @@ TEST_F(mm, a_reused_pid_is_not_the_target)
 	tier_msleep(1200);
 	snprintf(list, sizeof(list), "%d", getpid());
 	EXPECT_STREQ(list, tier_sysfs("targets"));
-	kill(reuse, SIGKILL);
-	ASSERT_EQ(reuse, waitpid(reuse, &status, 0));
+	reap(reuse);
 }
 
 TEST_F(mm, target_rule_all_follows_processes)
@@ -1302,7 +1294,6 @@ TEST_F(mm, mremap_during_migration)
 	munmap(q, 2 * len);
 }
 
-/* ops.migrate_mbps bounds the pages moved per second (an upper bound). */
 /* Swap in mm_probe with @params (a rate limit); 0 or -errno. */
 static int reload_probe(FIXTURE_DATA(mm) *self, const char *const *params)
 {
@@ -1322,6 +1313,7 @@ static int reload_probe(FIXTURE_DATA(mm) *self, const char *const *params)
 	return 0;
 }
 
+/* ops.migrate_mbps bounds the pages moved per second (an upper bound). */
 TEST_F_TIMEOUT(mm, rate_limit_holds, 300)
 {
 	const char *const params[] = { "migrate_mbps=8", NULL };

@@ -275,41 +275,26 @@ stalled() {
 check "stalled: a target the guest cannot reach is reported, then completes" stalled
 
 # DEFLATE_ON_OOM per node: a guest out of memory takes pages back from the
-# balloon of the node that ran short (node 1's here, also the largest)
-# instead of killing; node 0's is untouched.
+# balloon of the node that ran short instead of killing, even when that
+# balloon is the smaller one (a task bound to the fast node cannot use the
+# slow node's pages); the other node's balloon is untouched.
+#   oom_deflate FAST_BALLOONED_MIB SLOW_BALLOONED_MIB NODE FILL_MIB
 oom_deflate() {
-	local a0 a1 ooms out
-	th set --fast $((fast - 128))M --slow $((slow - 1024))M && th wait --timeout 600 || return 1
-	a0=$(field 0 actual) a1=$(field 1 actual)
+	local n=$3 k=$((1 - $3)) a ooms out
+	th set --fast $((fast - $1))M --slow $((slow - $2))M && th wait --timeout 600 || return 1
+	a=("$(field 0 actual)" "$(field 1 actual)")
 	out=$(guest_req 'o=$(awk "/oom_kill / {print \$2}" /proc/vmstat)
-		numactl --membind=1 head -c 1300M /dev/zero > /dev/shm/oomfill; rc=$?
+		numactl --membind='"$n"' head -c '"$4"'M /dev/zero > /dev/shm/oomfill; rc=$?
 		echo "rc $rc oom_kill $o $(awk "/oom_kill / {print \$2}" /proc/vmstat)"
 		rm -f /dev/shm/oomfill') || return 1
-	note "1300 MiB on node 1 with 1024 MiB of it ballooned: $out; node 0 actual $a0 -> $(field 0 actual), node 1 $a1 -> $(field 1 actual) MiB"
+	note "$4 MiB on node $n with $1 MiB of node 0 and $2 MiB of node 1 ballooned: $out; node 0 actual ${a[0]} -> $(field 0 actual), node 1 ${a[1]} -> $(field 1 actual) MiB"
 	ooms=$(awk '{print ($4 == $5)}' <<< "$out")
 	[ "$(awk '{print $2}' <<< "$out")" = 0 ] && [ "$ooms" = 1 ] &&
-	[ "$(field 0 actual)" = "$a0" ] && [ "$(field 1 actual)" -gt $((a1 + 64)) ] || return 1
+	[ "$(field $k actual)" = "${a[$k]}" ] && [ "$(field $n actual)" -gt $((a[n] + 64)) ] || return 1
 	th set --fast ${fast}M --slow ${slow}M && th wait --timeout 600
 }
-check "deflate on OOM: from node 1, which ran short, no OOM kill, node 0 kept" oom_deflate
-
-# The node that ran short gets its pages back, even with the smaller
-# balloon: a task bound to the fast node cannot use the slow node's pages.
-oom_deflate_short_node() {
-	local a0 a1 ooms out
-	th set --fast $((fast - 512))M --slow $((slow - 1024))M && th wait --timeout 600 || return 1
-	a0=$(field 0 actual) a1=$(field 1 actual)
-	out=$(guest_req 'o=$(awk "/oom_kill / {print \$2}" /proc/vmstat)
-		numactl --membind=0 head -c 700M /dev/zero > /dev/shm/oomfill; rc=$?
-		echo "rc $rc oom_kill $o $(awk "/oom_kill / {print \$2}" /proc/vmstat)"
-		rm -f /dev/shm/oomfill') || return 1
-	note "700 MiB on node 0 with 512 MiB of it ballooned (node 1: 1024): $out; node 0 actual $a0 -> $(field 0 actual), node 1 $a1 -> $(field 1 actual) MiB"
-	ooms=$(awk '{print ($4 == $5)}' <<< "$out")
-	[ "$(awk '{print $2}' <<< "$out")" = 0 ] && [ "$ooms" = 1 ] &&
-	[ "$(field 1 actual)" = "$a1" ] && [ "$(field 0 actual)" -gt $((a0 + 64)) ] || return 1
-	th set --fast ${fast}M --slow ${slow}M && th wait --timeout 600
-}
-check "deflate on OOM: from the node that ran short (node 0, the smaller balloon), no OOM kill, node 1 kept" oom_deflate_short_node
+check "deflate on OOM: from node 1, which ran short, no OOM kill, node 0 kept" oom_deflate 128 1024 1 1300
+check "deflate on OOM: from the node that ran short (node 0, the smaller balloon), no OOM kill, node 1 kept" oom_deflate 512 1024 0 700
 
 # Compaction migrates ballooned pages (the migration callback): balloon
 # pages spread over node 1, then compacted; the node keeps its size.

@@ -53,13 +53,11 @@ EOF
 # libvirt-daemon-system, which make deps does not install) before it reads
 # qemu.conf: without that user the QEMU driver fails to start and no socket
 # appears. Give this namespace a passwd and group that have it.
+cp /etc/passwd /etc/group "$work/"
+grep -q '^libvirt-qemu:' "$work/passwd" ||
+	echo 'libvirt-qemu:x:0:0:libvirt QEMU (tier_ext test namespace):/var/lib/libvirt:/usr/sbin/nologin' >> "$work/passwd"
+grep -q '^libvirt-qemu:' "$work/group" || echo 'libvirt-qemu:x:0:' >> "$work/group"
 for f in passwd group; do
-	cp /etc/$f "$work/$f"
-	case $f in
-	passwd) grep -q '^libvirt-qemu:' "$work/$f" ||
-		echo 'libvirt-qemu:x:0:0:libvirt QEMU (tier_ext test namespace):/var/lib/libvirt:/usr/sbin/nologin' >> "$work/$f" ;;
-	group) grep -q '^libvirt-qemu:' "$work/$f" || echo 'libvirt-qemu:x:0:' >> "$work/$f" ;;
-	esac
 	mount --bind "$work/$f" /etc/$f || { echo "libvirt: cannot bind a private /etc/$f" >&2; exit 1; }
 done
 lv_stop() {
